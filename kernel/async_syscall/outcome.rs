@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! How a system call's return value becomes an entry's result.
+
+use kernel::prelude::*;
+
+/// Largest errno a system call returns, as `MAX_ERRNO` in `include/linux/err.h`.
+const MAX_ERRNO: isize = 4095;
+
+/// Returns whether `result` is a failure: a value in `-MAX_ERRNO..=-1`, as `IS_ERR_VALUE()`.
+///
+/// Other negative values are successful results of some system calls (an `lseek` offset, say).
+pub(crate) fn is_failure(result: isize) -> bool {
+    (-MAX_ERRNO..0).contains(&result)
+}
+
+/// Maps the kernel-internal restart codes to `-EINTR`.
+///
+/// A system call interrupted by a signal may return a restart code that tells the system call
+/// exit path to restart it. An entry has no such path back into itself, so the interruption is
+/// reported as it is when no restart is possible.
+pub(crate) fn user_visible(result: isize) -> isize {
+    let restart = [ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK];
+    if restart.iter().any(|code| code.to_errno() as isize == result) {
+        EINTR.to_errno() as isize
+    } else {
+        result
+    }
+}
+
+/// The result of an entry that did not run because a feed source failed.
+pub(crate) fn cancelled() -> isize {
+    ECANCELED.to_errno() as isize
+}
+
+/// The result of an entry that did not run because the task became confined by seccomp.
+pub(crate) fn refused_under_seccomp() -> isize {
+    EPERM.to_errno() as isize
+}
+
+#[kunit_tests(async_syscall_outcome)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_the_errno_range() {
+        assert!(is_failure(-1));
+        assert!(is_failure(-MAX_ERRNO));
+        assert!(!is_failure(0));
+        assert!(!is_failure(3));
+        assert!(!is_failure(-MAX_ERRNO - 1));
+        assert!(is_failure(cancelled()));
+    }
+
+    #[test]
+    fn restart_codes_never_leak() {
+        for code in [ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK] {
+            assert_eq!(user_visible(code.to_errno() as isize), EINTR.to_errno() as isize);
+        }
+        assert_eq!(user_visible(-2), -2);
+        assert_eq!(user_visible(42), 42);
+    }
+}
