@@ -51,6 +51,9 @@ impl Submission {
         if entry_size > PAGE_SIZE {
             return Err(E2BIG);
         }
+        if !user.as_const_ptr().cast::<u64>().is_aligned() {
+            return Err(EINVAL);
+        }
         let count = usize::try_from(nr_entries).map_err(|_| E2BIG)?;
         let len = count.checked_mul(entry_size).ok_or(E2BIG)?;
 

@@ -24,8 +24,9 @@
  *
  * - %EFAULT: @entries cannot be read or written, or a result could not be
  *   written back after the entries ran;
- * - %EINVAL: unknown bits in @flags, @nr_entries is zero, @entry_size is
- *   too small or not a multiple of 8, or an entry has unknown flags,
+ * - %EINVAL: unknown bits in @flags, @entries is not 8-byte aligned,
+ *   @nr_entries is zero, @entry_size is too small or not a multiple of 8,
+ *   or an entry has unknown flags,
  *   nonzero reserved bits, a system call number out of range, a bad feed,
  *   or a link past the last entry;
  * - %E2BIG: more than %ASYNC_SUBMIT_MAX_ENTRIES entries, @entry_size above
