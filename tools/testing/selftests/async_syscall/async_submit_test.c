@@ -917,6 +917,30 @@ TEST_F(async_submit, array_partly_unmapped_efault)
 	expect_submit_works(_metadata);
 }
 
+/* An entries array that is not 8-byte aligned: EINVAL, nothing runs. */
+TEST_F(async_submit, misaligned_array_einval)
+{
+	static const size_t offsets[] = { 1, 4 };
+	struct async_syscall_entry e[3], canary;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+		char *p = (char *)e + offsets[i];
+
+		memset(e, 0, sizeof(e));
+		canary = canary_entry(self->canary);
+		memcpy(p, &canary, sizeof(canary));
+
+		EXPECT_EQ(-1, sys_batch((void *)p, 1));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("offset %zu", offsets[i]);
+		memcpy(&canary, p, sizeof(canary));
+		EXPECT_EQ(RESULT_SENTINEL, canary.result);
+		EXPECT_NE(STATUS_DONE, canary.status);
+		expect_no_file(_metadata, self->canary);
+	}
+	expect_submit_works(_metadata);
+}
+
 /* Valid entries in a read-only mapping: EFAULT, since results are written. */
 TEST_F(async_submit, readonly_array_efault)
 {
