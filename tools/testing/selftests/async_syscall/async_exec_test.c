@@ -1,0 +1,1046 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests for async_submit(2) in asynchronous mode (flags without
+ * ASYNC_SUBMIT_BATCH): the call returns at once, the chains run on worker
+ * threads of the process and each entry completes through its status futex
+ * word. Covers completion and waiting, parallel chains, what the workers
+ * share with the process, credentials, the pool across exit, SIGKILL,
+ * execve, fork and job control, idle workers, the worker limit, and a
+ * stress run.
+ *
+ * Every wait has a timeout; a timeout fails the test.
+ */
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/async_syscall.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#ifndef __NR_async_submit
+#ifdef __x86_64__
+#define __NR_async_submit 473
+#else
+/* Unknown here: the probe then sees ENOSYS and every test is skipped. */
+#define __NR_async_submit -1
+#endif
+#endif
+
+#ifndef __NR_futex_waitv
+#define __NR_futex_waitv 449
+#endif
+#ifndef FUTEX2_SIZE_U32
+#define FUTEX2_SIZE_U32	0x02
+#endif
+#ifndef FUTEX2_PRIVATE
+#define FUTEX2_PRIVATE	128
+#endif
+
+#define ENTRY_SIZE	sizeof(struct async_syscall_entry)
+
+/* What each test puts in @result and @status before submitting. */
+#define RESULT_SENTINEL	((__s64)0x5eed5eed5eed5eedLL)
+#define STATUS_SENTINEL	0x5eedU
+
+#define STATUS_PENDING	((__u32)ASYNC_SYSCALL_STATUS_PENDING)
+#define STATUS_DONE	((__u32)ASYNC_SYSCALL_STATUS_DONE)
+
+/* A pointer as a system call argument. */
+#define PTR(p)		((__u64)(uintptr_t)(p))
+
+/* An entry for system call @_nr with the given arguments, not yet run. */
+#define ENTRY(_nr, ...) ((struct async_syscall_entry) {	\
+	.nr = (_nr),						\
+	.args = { __VA_ARGS__ },				\
+	.result = RESULT_SENTINEL,				\
+	.status = STATUS_SENTINEL,				\
+})
+
+/* The comm of worker threads. */
+#define WORKER_COMM	"async_syscall"
+
+/* How long an entry that can run may take to complete (slow guests). */
+#define DONE_TIMEOUT_MS	10000
+/* How long a child that was told to end may take to be reaped. */
+#define EXIT_TIMEOUT_MS	5000
+/* Idle workers exit after 5 s. */
+#define IDLE_EXIT_MS	8000
+
+/* The uid and gid the credential tests switch to. */
+#define UID_NOBODY	65534
+
+/* argv[1] that makes this program exit at once (execve test). */
+#define EXEC_EXIT_ARG	"--async-exec-test-exit"
+/* Its exit code when no worker thread survived the execve. */
+#define EXEC_EXIT_CODE	42
+
+static long sys_async_submit(struct async_syscall_entry *entries,
+			     unsigned int nr_entries, size_t entry_size,
+			     unsigned int flags)
+{
+	return syscall(__NR_async_submit, entries, nr_entries, entry_size,
+		       flags);
+}
+
+/* Asynchronous submission: flags without ASYNC_SUBMIT_BATCH. */
+static long sys_async(struct async_syscall_entry *entries,
+		      unsigned int nr_entries)
+{
+	return sys_async_submit(entries, nr_entries, ENTRY_SIZE, 0);
+}
+
+/*
+ * Whether this kernel has async_submit(2) at all. Zero entries is invalid
+ * input, so a kernel that has the call fails it with anything but ENOSYS.
+ */
+static bool async_submit_supported(void)
+{
+	long ret = sys_async_submit(NULL, 0, ENTRY_SIZE, ASYNC_SUBMIT_BATCH);
+
+	return !(ret == -1 && errno == ENOSYS);
+}
+
+/* Use feed @k of @e: before @e runs, args[@slot] = entries[@src].result. */
+static void set_feed(struct async_syscall_entry *e, unsigned int k,
+		     __u32 src, __u32 slot)
+{
+	e->flags |= k ? ASYNC_SYSCALL_ENTRY_FEED1 : ASYNC_SYSCALL_ENTRY_FEED0;
+	e->feed[k].src = src;
+	e->feed[k].slot = slot;
+}
+
+static __u32 load_status(const struct async_syscall_entry *e)
+{
+	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void ms_to_timespec(long long ms, struct timespec *ts)
+{
+	ts->tv_sec = ms / 1000;
+	ts->tv_nsec = (ms % 1000) * 1000000;
+}
+
+static long futex_wait_private(__u32 *word, __u32 val, long long ms)
+{
+	struct timespec ts;
+
+	ms_to_timespec(ms, &ts);
+	return syscall(__NR_futex, word, FUTEX_WAIT_PRIVATE, val, &ts,
+		       NULL, 0);
+}
+
+/*
+ * Wait until @e completes, at most @timeout_ms: 0 once its status reads
+ * DONE, -ETIMEDOUT, or -EPROTO when the status word holds neither PENDING
+ * nor DONE (async_submit() sets every status before it returns).
+ */
+static int wait_entry(struct async_syscall_entry *e, long timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	long long left;
+	__u32 status;
+
+	for (;;) {
+		status = load_status(e);
+		if (status == STATUS_DONE)
+			return 0;
+		if (status != STATUS_PENDING)
+			return -EPROTO;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (futex_wait_private(&e->status, STATUS_PENDING, left) &&
+		    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
+			return -errno;
+	}
+}
+
+/*
+ * Wait for entries 0 to @nr - 1 in turn, at most @timeout_ms in all: -1 if
+ * all completed, else the index of the first that did not.
+ */
+static int wait_entries(struct async_syscall_entry *e, unsigned int nr,
+			long timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (wait_entry(&e[i], deadline - now_ms()))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Wait for entries @e[0..@nr - 1] in turn, at most @ms in all: whether all
+ * completed. A timeout is logged as a test failure.
+ */
+static bool all_done(struct __test_metadata *_metadata,
+		     struct async_syscall_entry *e, unsigned int nr, long ms)
+{
+	int i = wait_entries(e, nr, ms);
+
+	if (i < 0)
+		return true;
+	TH_LOG("entry %d of %u not complete after %ld ms (status %#x)",
+	       i, nr, ms, load_status(&e[i]));
+	return false;
+}
+
+/* Whether thread @tid of this process is named WORKER_COMM. */
+static bool thread_is_worker(pid_t tid)
+{
+	char path[64], comm[32];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	comm[len] = '\0';
+	return !strcmp(comm, WORKER_COMM "\n");
+}
+
+/* Number of threads of this process named WORKER_COMM, or -1. */
+static int count_workers(void)
+{
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (thread_is_worker(atoi(d->d_name)))
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* The Tgid: line of /proc/self/task/@tid/status, or -1. */
+static pid_t thread_tgid(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Tgid:", 5)) {
+			tgid = atoi(line + 5);
+			break;
+		}
+	}
+	fclose(f);
+	return tgid;
+}
+
+/*
+ * waitpid(@pid, @status, @options) within @timeout_ms: 0, or -ETIMEDOUT
+ * after killing and reaping the child, or -errno.
+ */
+static int wait_child(pid_t pid, int *status, int options, long timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	pid_t ret;
+
+	for (;;) {
+		ret = waitpid(pid, status, options | WNOHANG);
+		if (ret == pid)
+			return 0;
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, status, 0);
+			return -ETIMEDOUT;
+		}
+		usleep(10 * 1000);
+	}
+}
+
+/* Whether @fd is not an open file descriptor. */
+static bool fd_is_closed(int fd)
+{
+	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+/*
+ * What a forked child reports to the test, in shared memory: values to
+ * check and the first failure it met.
+ */
+struct report {
+	__s64 v[16];
+	char msg[256];
+};
+
+static struct report *report_new(void)
+{
+	struct report *r;
+
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/* Record the first failure of a child. */
+static void report_fail(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->msg[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Submit @nr entries and wait for all: whether all completed. */
+static bool run_async(struct report *r, struct async_syscall_entry *e,
+		      unsigned int nr, const char *what)
+{
+	long ret = sys_async(e, nr);
+	int i;
+
+	if (ret != (long)nr) {
+		report_fail(r, "%s: async_submit returned %ld (%s)", what, ret,
+			    ret < 0 ? strerror(errno) : "");
+		return false;
+	}
+	i = wait_entries(e, nr, DONE_TIMEOUT_MS);
+	if (i >= 0) {
+		report_fail(r, "%s: entry %d not complete after %d ms", what, i,
+			    DONE_TIMEOUT_MS);
+		return false;
+	}
+	return true;
+}
+
+FIXTURE(async_exec) {
+	/* Private scratch directory. */
+	char dir[64];
+	/* Never created: opening it fails with ENOENT. */
+	char missing[96];
+};
+
+FIXTURE_SETUP(async_exec)
+{
+	if (!async_submit_supported())
+		SKIP(return, "async_submit(2) not supported (CONFIG_ASYNC_SYSCALL=n?)");
+
+	snprintf(self->dir, sizeof(self->dir), "/tmp/async_exec_test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	snprintf(self->missing, sizeof(self->missing), "%s/missing", self->dir);
+}
+
+FIXTURE_TEARDOWN(async_exec)
+{
+	char path[384];
+	struct dirent *d;
+	DIR *dir;
+
+	if (!self->dir[0])
+		return;
+	dir = opendir(self->dir);
+	if (dir) {
+		while ((d = readdir(dir))) {
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", self->dir,
+				 d->d_name);
+			unlink(path);
+		}
+		closedir(dir);
+	}
+	rmdir(self->dir);
+}
+
+/* Create @dir/@name holding @len bytes of @data; its path in @path. */
+static void make_file(struct __test_metadata *_metadata, const char *dir,
+		      const char *name, const char *data, size_t len,
+		      char *path, size_t size)
+{
+	int fd;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ASSERT_GE(fd, 0) TH_LOG("create %s: %s", path, strerror(errno));
+	ASSERT_EQ((ssize_t)len, write(fd, data, len));
+	ASSERT_EQ(0, close(fd));
+}
+
+/* A valid asynchronous submission still works after what the test did. */
+static void expect_async_works(struct __test_metadata *_metadata)
+{
+	struct async_syscall_entry e = ENTRY(__NR_getpid);
+
+	ASSERT_EQ(1, sys_async(&e, 1)) TH_LOG("async_submit: %s",
+					      strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, &e, 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ(getpid(), e.result);
+}
+
+/*
+ * Completion
+ */
+
+TEST_F(async_exec, async_getpid)
+{
+	struct async_syscall_entry e = ENTRY(__NR_getpid);
+
+	ASSERT_EQ(1, sys_async(&e, 1)) TH_LOG("async_submit: %s",
+					      strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, &e, 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ(getpid(), e.result);
+	EXPECT_EQ(STATUS_DONE, e.status);
+}
+
+/* The call returns while its entry is still blocked. */
+TEST_F(async_exec, async_returns_before_completion)
+{
+	static const char msg[] = "wake the reader";
+	struct async_syscall_entry e;
+	char buf[64];
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	memset(buf, 0, sizeof(buf));
+	e = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+
+	ASSERT_EQ(1, sys_async(&e, 1)) TH_LOG("async_submit: %s",
+					      strerror(errno));
+	usleep(100 * 1000);
+	EXPECT_EQ(STATUS_PENDING, load_status(&e));
+	EXPECT_EQ(RESULT_SENTINEL, e.result);
+
+	ASSERT_EQ((ssize_t)sizeof(msg), write(p[1], msg, sizeof(msg)));
+	ASSERT_TRUE(all_done(_metadata, &e, 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ((__s64)sizeof(msg), e.result);
+	EXPECT_STREQ(msg, buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * The entries run on a thread of this process, other than the caller,
+ * named "async_syscall".
+ */
+TEST_F(async_exec, workers_are_threads_named_async_syscall)
+{
+	struct async_syscall_entry e[2];
+	pid_t tid;
+
+	e[0] = ENTRY(__NR_getpid);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_gettid);
+
+	ASSERT_EQ(2, sys_async(e, 2)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, e, 2, DONE_TIMEOUT_MS));
+	EXPECT_EQ(getpid(), e[0].result);
+	tid = (pid_t)e[1].result;
+	ASSERT_GT(tid, 0);
+	EXPECT_NE(gettid(), tid) TH_LOG("the entry ran in the calling thread");
+	EXPECT_TRUE(thread_is_worker(tid))
+		TH_LOG("thread %d is not in /proc/self/task named %s", tid,
+		       WORKER_COMM);
+	EXPECT_EQ(getpid(), thread_tgid(tid));
+	EXPECT_FALSE(thread_is_worker(gettid()));
+	EXPECT_GE(count_workers(), 1);
+}
+
+/* A blocked chain does not hold up an independent one. */
+TEST_F(async_exec, independent_chains_run_in_parallel)
+{
+	struct async_syscall_entry e[2];
+	char buf[8];
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	e[0] = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+	e[1] = ENTRY(__NR_getpid);
+
+	ASSERT_EQ(2, sys_async(e, 2)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, &e[1], 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ(getpid(), e[1].result);
+	EXPECT_EQ(STATUS_PENDING, load_status(&e[0]));
+
+	ASSERT_EQ(3, write(p[1], "abc", 3));
+	ASSERT_TRUE(all_done(_metadata, &e[0], 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ(3, e[0].result);
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * Chains and feeds, as in batch mode
+ */
+
+TEST_F(async_exec, open_read_close_chain_async)
+{
+	static const char data[] = "async_exec: open, read, close\n";
+	const size_t len = sizeof(data) - 1;
+	struct async_syscall_entry e[3];
+	char path[128], buf[128];
+
+	make_file(_metadata, self->dir, "data", data, len, path, sizeof(path));
+	memset(buf, 0, sizeof(buf));
+
+	e[0] = ENTRY(__NR_openat, AT_FDCWD, PTR(path), O_RDONLY | O_CLOEXEC);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	/* fd -1 unless the feed replaces it. */
+	e[1] = ENTRY(__NR_read, -1, PTR(buf), sizeof(buf));
+	set_feed(&e[1], 0, 0, 0);
+	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[2] = ENTRY(__NR_close, -1);
+	set_feed(&e[2], 0, 0, 0);
+
+	ASSERT_EQ(3, sys_async(e, 3)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, e, 3, DONE_TIMEOUT_MS));
+	ASSERT_GE(e[0].result, 0);
+	EXPECT_EQ((__s64)len, e[1].result);
+	EXPECT_EQ(0, memcmp(buf, data, len));
+	EXPECT_EQ(0, e[2].result);
+	EXPECT_TRUE(fd_is_closed((int)e[0].result));
+}
+
+TEST_F(async_exec, pipe_write_then_read_async)
+{
+	static const char msg[] = "through the pipe, asynchronously";
+	struct async_syscall_entry e[2];
+	char buf[64];
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC | O_NONBLOCK));
+	memset(buf, 0, sizeof(buf));
+	e[0] = ENTRY(__NR_write, p[1], PTR(msg), sizeof(msg));
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+
+	ASSERT_EQ(2, sys_async(e, 2)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, e, 2, DONE_TIMEOUT_MS));
+	EXPECT_EQ((__s64)sizeof(msg), e[0].result);
+	EXPECT_EQ((__s64)sizeof(msg), e[1].result);
+	EXPECT_STREQ(msg, buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A failed feed source cancels its dependents; another chain still runs. */
+TEST_F(async_exec, failure_cancels_dependents_async)
+{
+	struct async_syscall_entry e[4];
+	char buf[16];
+
+	memset(buf, 'x', sizeof(buf));
+	e[0] = ENTRY(__NR_openat, AT_FDCWD, PTR(self->missing), O_RDONLY);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_read, -1, PTR(buf), sizeof(buf));
+	set_feed(&e[1], 0, 0, 0);
+	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[2] = ENTRY(__NR_close, -1);
+	set_feed(&e[2], 0, 0, 0);
+	e[3] = ENTRY(__NR_getppid);
+
+	ASSERT_EQ(4, sys_async(e, 4)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, e, 4, DONE_TIMEOUT_MS));
+	EXPECT_EQ(-ENOENT, e[0].result);
+	EXPECT_EQ(-ECANCELED, e[1].result);
+	EXPECT_EQ(-ECANCELED, e[2].result);
+	EXPECT_EQ(getppid(), e[3].result);
+	/* The read did not run. */
+	EXPECT_EQ('x', buf[0]);
+}
+
+/*
+ * Waiting
+ */
+
+/* FUTEX_WAIT_PRIVATE on a pending status is woken by its completion. */
+TEST_F(async_exec, wait_one_futex)
+{
+	struct timespec nap = { .tv_nsec = 200 * 1000 * 1000 };
+	struct async_syscall_entry e[2];
+	long long t0, waited;
+	long ret;
+
+	e[0] = ENTRY(__NR_nanosleep, PTR(&nap), 0);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_getpid);
+
+	t0 = now_ms();
+	ASSERT_EQ(2, sys_async(e, 2)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	ASSERT_EQ(STATUS_PENDING, load_status(&e[1]));
+	ret = futex_wait_private(&e[1].status, STATUS_PENDING,
+				 DONE_TIMEOUT_MS);
+	waited = now_ms() - t0;
+	/* Woken, or (a slow caller) already DONE: never a timeout. */
+	ASSERT_TRUE(ret == 0 || errno == EAGAIN)
+		TH_LOG("FUTEX_WAIT_PRIVATE: %s", strerror(errno));
+	ASSERT_EQ(STATUS_DONE, load_status(&e[1]))
+		TH_LOG("woken while the status is not DONE");
+	EXPECT_EQ(0, e[0].result);
+	EXPECT_EQ(getpid(), e[1].result);
+	EXPECT_GE(waited, 150) TH_LOG("woken before the nanosleep ended");
+}
+
+/* futex_waitv() on the last entries of four chains. */
+TEST_F(async_exec, wait_several_futex_waitv)
+{
+	static const __u32 nrs[4] = {
+		__NR_getpid, __NR_getppid, __NR_getuid, __NR_getgid,
+	};
+	const __s64 expect[4] = { getpid(), getppid(), getuid(), getgid() };
+	struct async_syscall_entry e[8];
+	struct futex_waitv w[4];
+	struct timespec naps[4], deadline;
+	unsigned int i, n, idx[4];
+	int wakeups = 0;
+	long ret;
+
+	for (i = 0; i < 4; i++) {
+		naps[i].tv_sec = 0;
+		naps[i].tv_nsec = (i + 1) * 50 * 1000 * 1000;
+		e[2 * i] = ENTRY(__NR_nanosleep, PTR(&naps[i]), 0);
+		e[2 * i].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+		e[2 * i + 1] = ENTRY(nrs[i]);
+	}
+	ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &deadline));
+	deadline.tv_sec += DONE_TIMEOUT_MS / 1000;
+
+	ASSERT_EQ(8, sys_async(e, 8)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	for (;;) {
+		n = 0;
+		for (i = 0; i < 4; i++) {
+			if (load_status(&e[2 * i + 1]) == STATUS_DONE)
+				continue;
+			ASSERT_EQ(STATUS_PENDING, load_status(&e[2 * i + 1]));
+			w[n] = (struct futex_waitv) {
+				.val = STATUS_PENDING,
+				.uaddr = PTR(&e[2 * i + 1].status),
+				.flags = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE,
+			};
+			idx[n++] = i;
+		}
+		if (!n)
+			break;
+		ret = syscall(__NR_futex_waitv, w, n, 0, &deadline,
+			      CLOCK_MONOTONIC);
+		if (ret >= 0) {
+			ASSERT_LT(ret, n);
+			/* The entry whose word woke us is complete. */
+			ASSERT_EQ(STATUS_DONE,
+				  load_status(&e[2 * idx[ret] + 1]))
+				TH_LOG("woken on chain %u before DONE",
+				       idx[ret]);
+			wakeups++;
+			continue;
+		}
+		ASSERT_TRUE(errno == EAGAIN || errno == EINTR)
+			TH_LOG("futex_waitv: %s (%u entries pending)",
+			       strerror(errno), n);
+	}
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, e[2 * i].result) TH_LOG("chain %u", i);
+		EXPECT_EQ(expect[i], e[2 * i + 1].result) TH_LOG("chain %u", i);
+	}
+	/* At least the last chain, 200 ms long, was waited for. */
+	EXPECT_GE(wakeups, 1);
+}
+
+/* Wait for every status in array order: all DONE, results right. */
+TEST_F(async_exec, wait_whole_submission)
+{
+	struct timespec nap100 = { .tv_nsec = 100 * 1000 * 1000 };
+	struct timespec nap50 = { .tv_nsec = 50 * 1000 * 1000 };
+	struct async_syscall_entry e[10];
+	char buf[8];
+	unsigned int i;
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC | O_NONBLOCK));
+	memset(buf, 0, sizeof(buf));
+	e[0] = ENTRY(__NR_getpid);
+	e[1] = ENTRY(__NR_nanosleep, PTR(&nap100), 0);
+	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[2] = ENTRY(__NR_getppid);
+	e[3] = ENTRY(__NR_write, p[1], PTR("abc"), 3);
+	e[3].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[4] = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+	e[5] = ENTRY(__NR_openat, AT_FDCWD, PTR(self->missing), O_RDONLY);
+	e[5].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[6] = ENTRY(__NR_close, -1);
+	set_feed(&e[6], 0, 5, 0);
+	e[7] = ENTRY(__NR_getuid);
+	e[8] = ENTRY(__NR_nanosleep, PTR(&nap50), 0);
+	e[8].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[9] = ENTRY(__NR_getgid);
+
+	ASSERT_EQ(10, sys_async(e, 10)) TH_LOG("async_submit: %s",
+					       strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, e, 10, DONE_TIMEOUT_MS));
+	for (i = 0; i < 10; i++)
+		EXPECT_EQ(STATUS_DONE, e[i].status) TH_LOG("entry %u", i);
+	EXPECT_EQ(getpid(), e[0].result);
+	EXPECT_EQ(0, e[1].result);
+	EXPECT_EQ(getppid(), e[2].result);
+	EXPECT_EQ(3, e[3].result);
+	EXPECT_EQ(3, e[4].result);
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	EXPECT_EQ(-ENOENT, e[5].result);
+	EXPECT_EQ(-ECANCELED, e[6].result);
+	EXPECT_EQ(getuid(), e[7].result);
+	EXPECT_EQ(0, e[8].result);
+	EXPECT_EQ(getgid(), e[9].result);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * What the workers share with the process
+ */
+
+/*
+ * The worker runs task_work after each entry: closing the only write end
+ * of a pipe really releases it, and the read end sees POLLHUP.
+ */
+TEST_F(async_exec, close_runs_task_work)
+{
+	struct pollfd pfd;
+	struct async_syscall_entry e;
+	char c;
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	e = ENTRY(__NR_close, p[1]);
+
+	ASSERT_EQ(1, sys_async(&e, 1)) TH_LOG("async_submit: %s",
+					      strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, &e, 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ(0, e.result);
+	/* The descriptor table is shared: the fd is gone for us too. */
+	EXPECT_TRUE(fd_is_closed(p[1]));
+
+	pfd = (struct pollfd) { .fd = p[0], .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 2000))
+		TH_LOG("no POLLHUP within 2 s: the write end was not released");
+	EXPECT_TRUE(pfd.revents & POLLHUP) TH_LOG("revents %#x", pfd.revents);
+	EXPECT_EQ(0, read(p[0], &c, 1));
+	close(p[0]);
+}
+
+/*
+ * Workers share the cwd (changed after the worker exists) and the file
+ * table, in both directions.
+ */
+TEST_F(async_exec, cwd_and_files_shared)
+{
+	static const char data[] = "relative to the new cwd";
+	const size_t len = sizeof(data) - 1;
+	struct async_syscall_entry e, e2[2];
+	char path[128], buf[64], old_cwd[PATH_MAX];
+	int fd;
+
+	make_file(_metadata, self->dir, "rel", data, len, path, sizeof(path));
+	ASSERT_NE(NULL, getcwd(old_cwd, sizeof(old_cwd)));
+
+	/* Start a worker before changing directory. */
+	expect_async_works(_metadata);
+	ASSERT_GE(count_workers(), 1);
+
+	ASSERT_EQ(0, chdir(self->dir));
+	e = ENTRY(__NR_openat, AT_FDCWD, PTR("rel"), O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(1, sys_async(&e, 1)) TH_LOG("async_submit: %s",
+					      strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, &e, 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ(0, chdir(old_cwd));
+	ASSERT_GE(e.result, 0) TH_LOG("openat(\"rel\"): %s",
+				      strerror((int)-e.result));
+
+	/* The worker's fd is ours. */
+	fd = (int)e.result;
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ((ssize_t)len, pread(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, data, len));
+
+	/* And ours is the worker's: it reads and closes it. */
+	memset(buf, 0, sizeof(buf));
+	e2[0] = ENTRY(__NR_pread64, fd, PTR(buf), sizeof(buf), 0);
+	e2[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e2[1] = ENTRY(__NR_close, fd);
+	ASSERT_EQ(2, sys_async(e2, 2)) TH_LOG("async_submit: %s",
+					      strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, e2, 2, DONE_TIMEOUT_MS));
+	EXPECT_EQ((__s64)len, e2[0].result);
+	EXPECT_EQ(0, memcmp(buf, data, len));
+	EXPECT_EQ(0, e2[1].result);
+	EXPECT_TRUE(fd_is_closed(fd));
+}
+
+/*
+ * Credentials
+ */
+
+/*
+ * A thread that switches only itself to nobody (raw syscall, not glibc's
+ * all-threads setresuid()) and submits: its entries run as nobody.
+ */
+static void *nobody_submitter(void *arg)
+{
+	struct report *r = arg;
+	struct async_syscall_entry e[2];
+
+	if (syscall(SYS_setresuid, UID_NOBODY, UID_NOBODY, UID_NOBODY)) {
+		report_fail(r, "setresuid: %s", strerror(errno));
+		return NULL;
+	}
+	e[0] = ENTRY(__NR_getuid);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_geteuid);
+	if (run_async(r, e, 2, "nobody thread")) {
+		r->v[0] = e[0].result;
+		r->v[1] = e[1].result;
+	}
+	return NULL;
+}
+
+static void submit_time_credentials_child(struct report *r)
+{
+	struct async_syscall_entry e[3];
+	struct timespec ts;
+	pthread_t thread;
+	char buf[8];
+	int p[2];
+
+	/* Thread T as nobody. */
+	if (pthread_create(&thread, NULL, nobody_submitter, r)) {
+		report_fail(r, "pthread_create failed");
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += DONE_TIMEOUT_MS / 1000 + 1;
+	if (pthread_timedjoin_np(thread, NULL, &ts)) {
+		report_fail(r, "the nobody thread did not finish");
+		return;
+	}
+
+	/* This thread is still root. */
+	e[0] = ENTRY(__NR_getuid);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_geteuid);
+	if (run_async(r, e, 2, "root thread")) {
+		r->v[2] = e[0].result;
+		r->v[3] = e[1].result;
+	}
+
+	/*
+	 * Submit as root a chain that blocks, then drop this thread to
+	 * nobody: the chain keeps the credentials it was submitted with.
+	 */
+	if (pipe2(p, O_CLOEXEC)) {
+		report_fail(r, "pipe2: %s", strerror(errno));
+		return;
+	}
+	e[0] = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_getuid);
+	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[2] = ENTRY(__NR_geteuid);
+	if (sys_async(e, 3) != 3) {
+		report_fail(r, "blocked chain: %s", strerror(errno));
+		return;
+	}
+	if (syscall(SYS_setresuid, UID_NOBODY, UID_NOBODY, UID_NOBODY)) {
+		report_fail(r, "setresuid: %s", strerror(errno));
+		return;
+	}
+	if (write(p[1], "x", 1) != 1) {
+		report_fail(r, "write: %s", strerror(errno));
+		return;
+	}
+	if (wait_entries(e, 3, DONE_TIMEOUT_MS) >= 0) {
+		report_fail(r, "blocked chain did not complete");
+		return;
+	}
+	r->v[4] = e[1].result;
+	r->v[5] = e[2].result;
+
+	/* Now a submission from this thread runs as nobody. */
+	e[0] = ENTRY(__NR_getuid);
+	if (run_async(r, e, 1, "nobody main thread"))
+		r->v[6] = e[0].result;
+}
+
+/*
+ * Entries run with the credentials their submitting thread had when it
+ * submitted them.
+ */
+TEST_F(async_exec, submit_time_credentials)
+{
+	struct report *r;
+	unsigned int i;
+	int status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	r = report_new();
+	ASSERT_NE(NULL, r);
+	for (i = 0; i < ARRAY_SIZE(r->v); i++)
+		r->v[i] = -1;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		submit_time_credentials_child(r);
+		_exit(0);
+	}
+	ASSERT_EQ(0, wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
+		TH_LOG("child did not exit");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	EXPECT_STREQ("", r->msg);
+	/* Thread T, nobody, submitted getuid and geteuid. */
+	EXPECT_EQ(UID_NOBODY, r->v[0]);
+	EXPECT_EQ(UID_NOBODY, r->v[1]);
+	/* The main thread, root. */
+	EXPECT_EQ(0, r->v[2]);
+	EXPECT_EQ(0, r->v[3]);
+	/* Submitted as root, run after the submitter became nobody. */
+	EXPECT_EQ(0, r->v[4]);
+	EXPECT_EQ(0, r->v[5]);
+	/* Submitted as nobody. */
+	EXPECT_EQ(UID_NOBODY, r->v[6]);
+	munmap(r, sizeof(*r));
+}
+
+static void cred_change_child(struct report *r)
+{
+	struct async_syscall_entry e[3];
+	int i;
+
+	e[0] = ENTRY(__NR_setresuid, UID_NOBODY, UID_NOBODY, UID_NOBODY);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_getuid);
+	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[2] = ENTRY(__NR_geteuid);
+	if (!run_async(r, e, 3, "setresuid chain"))
+		return;
+	r->v[0] = e[0].result;
+	r->v[1] = e[1].result;
+	r->v[2] = e[2].result;
+
+	/* The submitter is still root, and so are its later entries. */
+	r->v[3] = getuid();
+	for (i = 0; i < 4; i++) {
+		e[0] = ENTRY(__NR_getuid);
+		e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+		e[1] = ENTRY(__NR_geteuid);
+		if (!run_async(r, e, 2, "later submission"))
+			return;
+		if (e[0].result || e[1].result) {
+			report_fail(r, "submission %d ran as %lld/%lld", i,
+				    (long long)e[0].result,
+				    (long long)e[1].result);
+			return;
+		}
+	}
+	r->v[4] = 1;
+}
+
+/*
+ * An entry that changes credentials affects the rest of its chain, and
+ * nothing submitted later; the process lives on.
+ */
+TEST_F(async_exec, cred_change_in_entry_is_safe)
+{
+	struct report *r;
+	unsigned int i;
+	int status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	r = report_new();
+	ASSERT_NE(NULL, r);
+	for (i = 0; i < ARRAY_SIZE(r->v); i++)
+		r->v[i] = -1;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		cred_change_child(r);
+		_exit(0);
+	}
+	ASSERT_EQ(0, wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
+		TH_LOG("child did not exit");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	EXPECT_STREQ("", r->msg);
+	EXPECT_EQ(0, r->v[0]);
+	EXPECT_EQ(UID_NOBODY, r->v[1]);
+	EXPECT_EQ(UID_NOBODY, r->v[2]);
+	EXPECT_EQ(0, r->v[3]);
+	EXPECT_EQ(1, r->v[4]) TH_LOG("later submissions not all run as root");
+	munmap(r, sizeof(*r));
+}
+
+int main(int argc, char **argv)
+{
+	/* The image execve()d by execve_from_other_thread. */
+	if (argc == 2 && !strcmp(argv[1], EXEC_EXIT_ARG))
+		return count_workers() == 0 ? EXEC_EXIT_CODE : 43;
+	return test_harness_run(argc, argv);
+}
