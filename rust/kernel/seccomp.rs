@@ -11,10 +11,9 @@ use crate::task::Task;
 /// Code that runs system calls on a task's behalf without going through the system call entry
 /// path bypasses its seccomp filter, and must refuse to do so when this returns `true`.
 pub fn current_is_confined() -> bool {
-    let task = Task::current_raw();
     // SAFETY: `current_raw()` returns the current task, which stays valid while it runs this
-    // code. `seccomp_mode()` reads `mode`, which only the task itself or a `TSYNC` filter
-    // install under its sighand lock writes; a racy read sees the old or the new mode.
-    let mode = unsafe { bindings::seccomp_mode(&raw mut (*task).seccomp) };
+    // code. The mode is only written by the task itself or by a `TSYNC` filter install under
+    // its sighand lock; a racy read sees the old or the new mode.
+    let mode = unsafe { bindings::task_seccomp_mode(Task::current_raw()) };
     mode != bindings::SECCOMP_MODE_DISABLED as i32
 }
