@@ -256,6 +256,20 @@ static int count_workers(void)
 	return n;
 }
 
+/* Poll count_workers() until it is @n, at most @timeout_ms; the last count. */
+static int wait_workers(int n, long timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int count;
+
+	for (;;) {
+		count = count_workers();
+		if (count == n || now_ms() >= deadline)
+			return count;
+		usleep(100 * 1000);
+	}
+}
+
 /* The Tgid: line of /proc/self/task/@tid/status, or -1. */
 static pid_t thread_tgid(pid_t tid)
 {
@@ -275,6 +289,87 @@ static pid_t thread_tgid(pid_t tid)
 	}
 	fclose(f);
 	return tgid;
+}
+
+/* Number of CPUs in a cpulist such as "0-3,5", or 0. */
+static long cpulist_count(const char *s)
+{
+	long n = 0, a, b;
+	char *end;
+
+	while (*s && *s != '\n') {
+		a = strtol(s, &end, 10);
+		if (end == s)
+			return 0;
+		b = a;
+		s = end;
+		if (*s == '-') {
+			b = strtol(s + 1, &end, 10);
+			s = end;
+		}
+		n += b - a + 1;
+		if (*s == ',')
+			s++;
+	}
+	return n;
+}
+
+/* The most workers a process may have: max(8, 4 * possible CPUs). */
+static int max_workers(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF), possible = 0;
+	char buf[256];
+	ssize_t len;
+	int fd;
+
+	fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len > 0) {
+			buf[len] = '\0';
+			possible = cpulist_count(buf);
+		}
+	}
+	/* If the two disagree, allow the larger limit. */
+	if (possible > cpus)
+		cpus = possible;
+	return cpus * 4 > 8 ? cpus * 4 : 8;
+}
+
+/* A positive number from environment variable @name, else @def. */
+static unsigned long env_ulong(const char *name, unsigned long def)
+{
+	const char *s = getenv(name);
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || !v)
+		return def;
+	return v;
+}
+
+/* Read one byte from @fd within @timeout_ms: the byte, or -1. */
+static int read_byte(int fd, long timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	unsigned char c;
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		return -1;
+	return c;
+}
+
+static void write_byte(int fd, char c)
+{
+	if (write(fd, &c, 1) != 1)
+		fprintf(stderr, "# write to sync pipe: %s\n", strerror(errno));
 }
 
 /*
@@ -307,6 +402,27 @@ static bool fd_is_closed(int fd)
 	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
 }
 
+/* The value of "@key:" in /proc/meminfo, in kB, or -1. */
+static long meminfo_kb(const char *key)
+{
+	size_t n = strlen(key);
+	char line[128];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			kb = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
 /*
  * What a forked child reports to the test, in shared memory: values to
  * check and the first failure it met.
@@ -316,15 +432,19 @@ struct report {
 	char msg[256];
 };
 
+/* A report in shared memory, every value -1 until the child sets it. */
 static struct report *report_new(void)
 {
 	struct report *r;
+	unsigned int i;
 
 	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (r == MAP_FAILED)
 		return NULL;
 	memset(r, 0, sizeof(*r));
+	for (i = 0; i < ARRAY_SIZE(r->v); i++)
+		r->v[i] = -1;
 	return r;
 }
 
@@ -706,8 +826,9 @@ TEST_F(async_exec, wait_whole_submission)
 	struct timespec nap100 = { .tv_nsec = 100 * 1000 * 1000 };
 	struct timespec nap50 = { .tv_nsec = 50 * 1000 * 1000 };
 	struct async_syscall_entry e[10];
-	char buf[8];
 	unsigned int i;
+	__u32 status;
+	char buf[8];
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC | O_NONBLOCK));
@@ -731,8 +852,10 @@ TEST_F(async_exec, wait_whole_submission)
 	ASSERT_EQ(10, sys_async(e, 10)) TH_LOG("async_submit: %s",
 					       strerror(errno));
 	ASSERT_TRUE(all_done(_metadata, e, 10, DONE_TIMEOUT_MS));
-	for (i = 0; i < 10; i++)
-		EXPECT_EQ(STATUS_DONE, e[i].status) TH_LOG("entry %u", i);
+	for (i = 0; i < 10; i++) {
+		status = e[i].status;
+		EXPECT_EQ(STATUS_DONE, status) TH_LOG("entry %u", i);
+	}
 	EXPECT_EQ(getpid(), e[0].result);
 	EXPECT_EQ(0, e[1].result);
 	EXPECT_EQ(getppid(), e[2].result);
@@ -927,10 +1050,9 @@ static void submit_time_credentials_child(struct report *r)
  * Entries run with the credentials their submitting thread had when it
  * submitted them.
  */
-TEST_F(async_exec, submit_time_credentials)
+TEST_F_TIMEOUT(async_exec, submit_time_credentials, 180)
 {
 	struct report *r;
-	unsigned int i;
 	int status;
 	pid_t pid;
 
@@ -938,8 +1060,6 @@ TEST_F(async_exec, submit_time_credentials)
 		SKIP(return, "needs root");
 	r = report_new();
 	ASSERT_NE(NULL, r);
-	for (i = 0; i < ARRAY_SIZE(r->v); i++)
-		r->v[i] = -1;
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -1004,10 +1124,9 @@ static void cred_change_child(struct report *r)
  * An entry that changes credentials affects the rest of its chain, and
  * nothing submitted later; the process lives on.
  */
-TEST_F(async_exec, cred_change_in_entry_is_safe)
+TEST_F_TIMEOUT(async_exec, cred_change_in_entry_is_safe, 180)
 {
 	struct report *r;
-	unsigned int i;
 	int status;
 	pid_t pid;
 
@@ -1015,8 +1134,6 @@ TEST_F(async_exec, cred_change_in_entry_is_safe)
 		SKIP(return, "needs root");
 	r = report_new();
 	ASSERT_NE(NULL, r);
-	for (i = 0; i < ARRAY_SIZE(r->v); i++)
-		r->v[i] = -1;
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -1035,6 +1152,759 @@ TEST_F(async_exec, cred_change_in_entry_is_safe)
 	EXPECT_EQ(0, r->v[3]);
 	EXPECT_EQ(1, r->v[4]) TH_LOG("later submissions not all run as root");
 	munmap(r, sizeof(*r));
+}
+
+/*
+ * The pool and the life of the process
+ */
+
+#define NR_BLOCKED	4
+
+/*
+ * In a child: submit NR_BLOCKED chains, each a read of an empty pipe then
+ * getpid, check that none completes, and tell the parent through @sync_fd:
+ * 'R' when they are all blocked, 'F' on failure.
+ */
+static void submit_blocked_chains(int pipes[][2], int sync_fd)
+{
+	static struct async_syscall_entry e[2 * NR_BLOCKED];
+	static char buf[NR_BLOCKED][8];
+	char c = 'R';
+	int i;
+
+	for (i = 0; i < NR_BLOCKED; i++) {
+		close(pipes[i][1]);
+		e[2 * i] = ENTRY(__NR_read, pipes[i][0], PTR(buf[i]),
+				 sizeof(buf[i]));
+		e[2 * i].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+		e[2 * i + 1] = ENTRY(__NR_getpid);
+	}
+	if (sys_async(e, 2 * NR_BLOCKED) != 2 * NR_BLOCKED) {
+		fprintf(stderr, "# child: async_submit: %s\n", strerror(errno));
+		c = 'F';
+	}
+	usleep(100 * 1000);
+	for (i = 0; i < 2 * NR_BLOCKED; i++) {
+		if (load_status(&e[i]) != STATUS_PENDING) {
+			fprintf(stderr, "# child: entry %d status %#x\n", i,
+				load_status(&e[i]));
+			c = 'F';
+		}
+	}
+	if (count_workers() < 1) {
+		fprintf(stderr, "# child: no worker thread\n");
+		c = 'F';
+	}
+	write_byte(sync_fd, c);
+}
+
+/*
+ * Fork a child that blocks NR_BLOCKED chains on the read ends of @pipes;
+ * return once they are blocked, with the parent's read ends closed.
+ */
+static pid_t fork_blocked_child(struct __test_metadata *_metadata,
+				int pipes[][2], int exit_code)
+{
+	int sync[2], i, c, err = 0;
+	pid_t pid;
+
+	for (i = 0; i < NR_BLOCKED; i++)
+		err |= pipe2(pipes[i], O_CLOEXEC);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, pipe2(sync, O_CLOEXEC));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		close(sync[0]);
+		submit_blocked_chains(pipes, sync[1]);
+		if (exit_code >= 0)
+			_exit(exit_code);
+		/* Wait to be killed. */
+		sleep(60);
+		_exit(3);
+	}
+	close(sync[1]);
+	for (i = 0; i < NR_BLOCKED; i++)
+		close(pipes[i][0]);
+	c = read_byte(sync[0], DONE_TIMEOUT_MS);
+	close(sync[0]);
+	if (c != 'R') {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	ASSERT_EQ('R', c) TH_LOG("child did not block its chains");
+	return pid;
+}
+
+/*
+ * Nothing reads the pipes any more: the workers blocked on them and the
+ * files they held are gone. Writes fail with EPIPE (SIGPIPE ignored).
+ */
+static void expect_no_readers(struct __test_metadata *_metadata,
+			      int pipes[][2])
+{
+	long long deadline = now_ms() + 2000;
+	int i, err;
+	ssize_t ret;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < NR_BLOCKED; i++) {
+		for (;;) {
+			ret = write(pipes[i][1], "x", 1);
+			err = errno;
+			if (ret < 0 || now_ms() >= deadline)
+				break;
+			usleep(10 * 1000);
+		}
+		EXPECT_EQ(-1, ret)
+			TH_LOG("pipe %d still has a reader 2 s after the exit", i);
+		EXPECT_TRUE(ret >= 0 || err == EPIPE)
+			TH_LOG("write: %s", strerror(err));
+		close(pipes[i][1]);
+	}
+}
+
+/* exit_group() with chains blocked on workers ends the whole process. */
+TEST_F(async_exec, exit_group_with_blocked_entries)
+{
+	int pipes[NR_BLOCKED][2], status;
+	pid_t pid;
+
+	pid = fork_blocked_child(_metadata, pipes, 7);
+	ASSERT_EQ(0, wait_child(pid, &status, 0, EXIT_TIMEOUT_MS))
+		TH_LOG("child not reaped %d ms after exit_group()",
+		       EXIT_TIMEOUT_MS);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
+	EXPECT_EQ(7, WEXITSTATUS(status));
+	expect_no_readers(_metadata, pipes);
+}
+
+/* SIGKILL with chains blocked on workers ends the whole process. */
+TEST_F(async_exec, sigkill_with_blocked_entries)
+{
+	int pipes[NR_BLOCKED][2], status;
+	pid_t pid;
+
+	pid = fork_blocked_child(_metadata, pipes, -1);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(0, wait_child(pid, &status, 0, EXIT_TIMEOUT_MS))
+		TH_LOG("child not reaped %d ms after SIGKILL",
+		       EXIT_TIMEOUT_MS);
+	ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("child status %#x", status);
+	EXPECT_EQ(SIGKILL, WTERMSIG(status));
+	expect_no_readers(_metadata, pipes);
+}
+
+static void *exec_thread(void *arg)
+{
+	char *const argv[] = { (char *)"async_exec_test",
+			       (char *)EXEC_EXIT_ARG, NULL };
+
+	(void)arg;
+	execve("/proc/self/exe", argv, environ);
+	fprintf(stderr, "# child: execve: %s\n", strerror(errno));
+	_exit(44);
+}
+
+/*
+ * execve() from another thread than the submitter, with a chain blocked:
+ * the workers die with the old image, and the new one has none.
+ */
+TEST_F(async_exec, execve_from_other_thread)
+{
+	int status, sync[2], c;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe2(sync, O_CLOEXEC));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		static struct async_syscall_entry e[2];
+		pthread_t thread;
+		char buf[8];
+		int p[2];
+
+		close(sync[0]);
+		if (pipe2(p, O_CLOEXEC))
+			_exit(45);
+		e[0] = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+		e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+		e[1] = ENTRY(__NR_getpid);
+		if (sys_async(e, 2) != 2)
+			_exit(45);
+		usleep(100 * 1000);
+		if (load_status(&e[0]) != STATUS_PENDING ||
+		    count_workers() < 1)
+			_exit(45);
+		write_byte(sync[1], 'R');
+		if (pthread_create(&thread, NULL, exec_thread, NULL))
+			_exit(45);
+		/* The execve() ends this thread. */
+		sleep(60);
+		_exit(46);
+	}
+	close(sync[1]);
+	c = read_byte(sync[0], DONE_TIMEOUT_MS);
+	close(sync[0]);
+	EXPECT_EQ('R', c) TH_LOG("child failed before the execve()");
+	ASSERT_EQ(0, wait_child(pid, &status, 0, EXIT_TIMEOUT_MS))
+		TH_LOG("child not reaped %d ms after the execve()",
+		       EXIT_TIMEOUT_MS);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
+	/* 43: workers in the new image; 44: execve failed; 45: setup. */
+	EXPECT_EQ(EXEC_EXIT_CODE, WEXITSTATUS(status));
+}
+
+struct exiting_submitter {
+	struct async_syscall_entry *e;
+	long ret;
+	int err;
+};
+
+static void *submit_and_exit(void *arg)
+{
+	struct exiting_submitter *s = arg;
+
+	s->ret = sys_async(s->e, 1);
+	s->err = errno;
+	pthread_exit(NULL);
+}
+
+/* The entries of a thread that has exited still complete. */
+TEST_F(async_exec, submitter_thread_exits)
+{
+	static const char msg[] = "for a thread that is gone";
+	struct exiting_submitter s = { 0 };
+	struct async_syscall_entry e;
+	struct timespec ts;
+	pthread_t thread;
+	char buf[64];
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	memset(buf, 0, sizeof(buf));
+	e = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+	s.e = &e;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, submit_and_exit, &s));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec += DONE_TIMEOUT_MS / 1000;
+	ASSERT_EQ(0, pthread_timedjoin_np(thread, NULL, &ts));
+	ASSERT_EQ(1, s.ret) TH_LOG("async_submit: %s", strerror(s.err));
+	EXPECT_EQ(STATUS_PENDING, load_status(&e));
+
+	ASSERT_EQ((ssize_t)sizeof(msg), write(p[1], msg, sizeof(msg)));
+	ASSERT_TRUE(all_done(_metadata, &e, 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ((__s64)sizeof(msg), e.result);
+	EXPECT_STREQ(msg, buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * A child forked while an entry is in flight has no worker and nothing of
+ * the parent's submission, even after the parent's entry completes; it can
+ * submit on its own.
+ */
+TEST_F_TIMEOUT(async_exec, fork_while_in_flight, 120)
+{
+	static const char msg[] = "for the parent";
+	int p[2], to_parent[2], to_child[2], status, c;
+	struct async_syscall_entry e;
+	struct report *r;
+	char buf[64];
+	pid_t pid;
+
+	r = report_new();
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(to_parent, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(to_child, O_CLOEXEC));
+	memset(buf, 0, sizeof(buf));
+	e = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+	ASSERT_EQ(1, sys_async(&e, 1)) TH_LOG("async_submit: %s",
+					      strerror(errno));
+	usleep(100 * 1000);
+	ASSERT_EQ(STATUS_PENDING, load_status(&e));
+	ASSERT_GE(count_workers(), 1);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct async_syscall_entry e2 = ENTRY(__NR_getpid);
+
+		r->v[0] = count_workers();
+		write_byte(to_parent[1], 'F');
+		/* Wait for the parent's entry to complete. */
+		if (read_byte(to_child[0], 2 * DONE_TIMEOUT_MS) != 'D') {
+			report_fail(r, "no word from the parent");
+			_exit(1);
+		}
+		usleep(200 * 1000);
+		r->v[1] = load_status(&e);
+		r->v[2] = e.result;
+		r->v[3] = count_workers();
+		if (run_async(r, &e2, 1, "child"))
+			r->v[4] = e2.result;
+		r->v[5] = getpid();
+		_exit(0);
+	}
+	c = read_byte(to_parent[0], DONE_TIMEOUT_MS);
+	EXPECT_EQ('F', c) TH_LOG("no word from the child");
+
+	ASSERT_EQ((ssize_t)sizeof(msg), write(p[1], msg, sizeof(msg)));
+	EXPECT_TRUE(all_done(_metadata, &e, 1, DONE_TIMEOUT_MS));
+	EXPECT_EQ((__s64)sizeof(msg), e.result);
+	EXPECT_STREQ(msg, buf);
+	write_byte(to_child[1], 'D');
+
+	ASSERT_EQ(0, wait_child(pid, &status, 0, 3 * DONE_TIMEOUT_MS))
+		TH_LOG("child did not exit");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	EXPECT_STREQ("", r->msg);
+	EXPECT_EQ(0, r->v[0]) TH_LOG("the child inherited worker threads");
+	EXPECT_EQ(STATUS_PENDING, (__u32)r->v[1])
+		TH_LOG("the child's copy of the entry changed");
+	EXPECT_EQ(RESULT_SENTINEL, r->v[2]);
+	EXPECT_EQ(0, r->v[3]);
+	EXPECT_EQ(r->v[5], r->v[4]) TH_LOG("child's getpid entry");
+	munmap(r, sizeof(*r));
+}
+
+/*
+ * The array is unmapped while its entry is in flight: the write-back is
+ * skipped, the entry still runs, and the process goes on.
+ */
+TEST_F(async_exec, unmapped_array_while_in_flight)
+{
+	static const char msg[] = "nobody will know";
+	static char buf[64];
+	long page = sysconf(_SC_PAGESIZE);
+	struct async_syscall_entry *e;
+	long long deadline;
+	int p[2], avail = -1;
+	bool read_done;
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	e = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, e);
+	memset(buf, 0, sizeof(buf));
+	e[0] = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
+	ASSERT_EQ(1, sys_async(e, 1)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	usleep(100 * 1000);
+	ASSERT_EQ(STATUS_PENDING, load_status(&e[0]));
+	ASSERT_EQ(0, munmap(e, page));
+
+	ASSERT_EQ((ssize_t)sizeof(msg), write(p[1], msg, sizeof(msg)));
+	deadline = now_ms() + 2000;
+	for (;;) {
+		read_done = !memcmp(buf, msg, sizeof(msg));
+		ASSERT_EQ(0, ioctl(p[0], FIONREAD, &avail));
+		if ((read_done && !avail) || now_ms() >= deadline)
+			break;
+		usleep(10 * 1000);
+	}
+	EXPECT_EQ(0, avail) TH_LOG("the entry did not consume the pipe");
+	EXPECT_TRUE(read_done) TH_LOG("the entry did not fill the buffer");
+	close(p[0]);
+	close(p[1]);
+	expect_async_works(_metadata);
+}
+
+static int stop_child(int sync_fd, int iters)
+{
+	struct timespec nap = { .tv_nsec = 100 * 1000 * 1000 };
+	struct async_syscall_entry e[2];
+	int i;
+
+	for (i = 0; i < iters; i++) {
+		e[0] = ENTRY(__NR_nanosleep, PTR(&nap), 0);
+		e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+		e[1] = ENTRY(__NR_getpid);
+		if (sys_async(e, 2) != 2)
+			return 10;
+		if (wait_entries(e, 2, 3 * DONE_TIMEOUT_MS) >= 0)
+			return 11;
+		/* Stopping may interrupt the sleep: -EINTR, never restarted. */
+		if (e[0].result != 0 && e[0].result != -EINTR) {
+			fprintf(stderr, "# child: nanosleep entry %lld\n",
+				(long long)e[0].result);
+			return 12;
+		}
+		if (e[1].result != getpid())
+			return 13;
+		if (i == 0)
+			write_byte(sync_fd, 'R');
+	}
+	return 0;
+}
+
+/* Whether every thread of process @pid is stopped (state T). */
+static bool all_threads_stopped(pid_t pid, int *nr_threads)
+{
+	char path[320], buf[512], *p;
+	bool stopped = true;
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+
+	*nr_threads = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid,
+			 d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f)) {
+			p = strrchr(buf, ')');
+			if (!p || p[1] != ' ' || p[2] != 'T')
+				stopped = false;
+			(*nr_threads)++;
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return stopped;
+}
+
+/* SIGSTOP stops the whole process, workers included; SIGCONT resumes. */
+TEST_F_TIMEOUT(async_exec, sigstop_sigcont, 180)
+{
+	int status, sync[2], c, nr_threads;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe2(sync, O_CLOEXEC));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		close(sync[0]);
+		_exit(stop_child(sync[1], 20));
+	}
+	close(sync[1]);
+	c = read_byte(sync[0], DONE_TIMEOUT_MS);
+	close(sync[0]);
+	EXPECT_EQ('R', c) TH_LOG("child's first chain did not complete");
+	usleep(200 * 1000);
+
+	ASSERT_EQ(0, kill(pid, SIGSTOP));
+	ASSERT_EQ(0, wait_child(pid, &status, WUNTRACED, EXIT_TIMEOUT_MS))
+		TH_LOG("child not stopped %d ms after SIGSTOP",
+		       EXIT_TIMEOUT_MS);
+	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("child status %#x", status);
+	EXPECT_EQ(SIGSTOP, WSTOPSIG(status));
+	usleep(300 * 1000);
+	EXPECT_TRUE(all_threads_stopped(pid, &nr_threads))
+		TH_LOG("a thread of the stopped child is not in state T");
+	EXPECT_GE(nr_threads, 2) TH_LOG("no worker thread in the child");
+
+	ASSERT_EQ(0, kill(pid, SIGCONT));
+	ASSERT_EQ(0, wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
+		TH_LOG("child did not finish after SIGCONT");
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * Worker threads: idle exit, leaks, the limit
+ */
+
+/* Run @n parallel chains [nanosleep(@ms), getpid] and wait for them. */
+static void run_parallel_naps(struct __test_metadata *_metadata,
+			      unsigned int n, long ms)
+{
+	struct timespec nap = { .tv_sec = ms / 1000,
+				.tv_nsec = (ms % 1000) * 1000000 };
+	struct async_syscall_entry e[16];
+	unsigned int i;
+
+	ASSERT_LE(n, 8U);
+	for (i = 0; i < n; i++) {
+		e[2 * i] = ENTRY(__NR_nanosleep, PTR(&nap), 0);
+		e[2 * i].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+		e[2 * i + 1] = ENTRY(__NR_getpid);
+	}
+	ASSERT_EQ(2 * n, sys_async(e, 2 * n)) TH_LOG("async_submit: %s",
+						     strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, e, 2 * n, DONE_TIMEOUT_MS));
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, e[2 * i].result);
+		EXPECT_EQ(getpid(), e[2 * i + 1].result);
+	}
+}
+
+/* Idle workers exit after 5 s: within 8 s none is left. */
+TEST_F_TIMEOUT(async_exec, idle_workers_exit, 60)
+{
+	long long t0;
+	int n;
+
+	run_parallel_naps(_metadata, 4, 100);
+	t0 = now_ms();
+	n = count_workers();
+	EXPECT_GE(n, 1) TH_LOG("no worker thread after the work");
+	n = wait_workers(0, IDLE_EXIT_MS);
+	EXPECT_EQ(0, n) TH_LOG("%d workers left %d ms after the work", n,
+			       IDLE_EXIT_MS);
+	if (!n)
+		ksft_print_msg("idle workers gone after %lld ms\n",
+			       now_ms() - t0);
+}
+
+/*
+ * Many small submissions leave no threads nor slab behind: the worker
+ * count stays within the limit, returns to 0 after the idle timeout, and
+ * Slab grows by less than 4 MiB.
+ */
+TEST_F_TIMEOUT(async_exec, no_thread_leak_many_submissions, 1200)
+{
+	unsigned long iters = env_ulong("ASYNC_LEAK_ITERS", 100000), i;
+	long slab_before, slab_after;
+	struct async_syscall_entry e;
+	int limit = max_workers(), n, most = 0;
+	pid_t ppid = getppid();
+	long long t0;
+
+	slab_before = meminfo_kb("Slab");
+	ASSERT_GT(slab_before, 0);
+	ASSERT_EQ(0, count_workers());
+
+	t0 = now_ms();
+	for (i = 0; i < iters; i++) {
+		e = ENTRY(__NR_getppid);
+		ASSERT_EQ(1, sys_async(&e, 1))
+			TH_LOG("submission %lu: %s", i, strerror(errno));
+		ASSERT_EQ(0, wait_entry(&e, DONE_TIMEOUT_MS))
+			TH_LOG("submission %lu not complete after %d ms", i,
+			       DONE_TIMEOUT_MS);
+		ASSERT_EQ(ppid, e.result) TH_LOG("submission %lu", i);
+		if (i % 1024 == 0) {
+			n = count_workers();
+			ASSERT_LE(n, limit) TH_LOG("submission %lu", i);
+			if (n > most)
+				most = n;
+		}
+	}
+	ksft_print_msg("leak: %lu submissions in %lld ms, at most %d workers\n",
+		       iters, now_ms() - t0, most);
+
+	n = wait_workers(0, IDLE_EXIT_MS);
+	EXPECT_EQ(0, n) TH_LOG("%d workers left %d ms after the work", n,
+			       IDLE_EXIT_MS);
+	slab_after = meminfo_kb("Slab");
+	ksft_print_msg("Slab: %ld kB before, %ld kB after\n", slab_before,
+		       slab_after);
+	EXPECT_LT(slab_after, slab_before + 4096);
+}
+
+#define STRESS_THREADS	4
+#define STRESS_FILES	8
+#define STRESS_CHAINS	32
+#define STRESS_ENTRIES	(3 * STRESS_CHAINS)
+#define STRESS_BUF	512
+
+struct stress_file {
+	char path[128];
+	char data[STRESS_BUF];
+	size_t len;
+};
+
+struct stress_thread {
+	const struct stress_file *files;
+	unsigned int id;
+	unsigned long batches;
+	unsigned long entries;
+	struct async_syscall_entry e[STRESS_ENTRIES];
+	char buf[STRESS_CHAINS][STRESS_BUF];
+	char err[256];
+};
+
+/* Check one completed batch; false with @t->err set on a mismatch. */
+static bool stress_check(struct stress_thread *t, unsigned long b)
+{
+	const struct stress_file *f;
+	struct async_syscall_entry *e;
+	unsigned int i;
+
+	for (i = 0; i < STRESS_CHAINS; i++) {
+		e = &t->e[3 * i];
+		f = &t->files[(t->id + b + i) % STRESS_FILES];
+		if (e[0].result < 0 || e[1].result != (__s64)f->len ||
+		    e[2].result != 0) {
+			snprintf(t->err, sizeof(t->err),
+				 "batch %lu chain %u: openat %lld read %lld (want %zu) close %lld",
+				 b, i, (long long)e[0].result,
+				 (long long)e[1].result, f->len,
+				 (long long)e[2].result);
+			return false;
+		}
+		if (memcmp(t->buf[i], f->data, f->len)) {
+			snprintf(t->err, sizeof(t->err),
+				 "batch %lu chain %u: wrong data from %s", b, i,
+				 f->path);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void *stress_fn(void *arg)
+{
+	struct stress_thread *t = arg;
+	struct async_syscall_entry *e;
+	unsigned long b;
+	unsigned int i;
+	long ret;
+	int k;
+
+	for (b = 0; b < t->batches; b++) {
+		for (i = 0; i < STRESS_CHAINS; i++) {
+			const struct stress_file *f =
+				&t->files[(t->id + b + i) % STRESS_FILES];
+
+			memset(t->buf[i], 0, STRESS_BUF);
+			e = &t->e[3 * i];
+			e[0] = ENTRY(__NR_openat, AT_FDCWD, PTR(f->path),
+				     O_RDONLY | O_CLOEXEC);
+			e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+			e[1] = ENTRY(__NR_read, -1, PTR(t->buf[i]), STRESS_BUF);
+			set_feed(&e[1], 0, 3 * i, 0);
+			e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+			e[2] = ENTRY(__NR_close, -1);
+			set_feed(&e[2], 0, 3 * i, 0);
+		}
+		ret = sys_async(t->e, STRESS_ENTRIES);
+		if (ret != STRESS_ENTRIES) {
+			snprintf(t->err, sizeof(t->err),
+				 "batch %lu: async_submit returned %ld (%s)",
+				 b, ret, strerror(errno));
+			return NULL;
+		}
+		k = wait_entries(t->e, STRESS_ENTRIES, 6 * DONE_TIMEOUT_MS);
+		if (k >= 0) {
+			snprintf(t->err, sizeof(t->err),
+				 "batch %lu: entry %d not complete after %d ms",
+				 b, k, 6 * DONE_TIMEOUT_MS);
+			return NULL;
+		}
+		if (!stress_check(t, b))
+			return NULL;
+		t->entries += STRESS_ENTRIES;
+	}
+	return NULL;
+}
+
+/*
+ * Four threads submit openat -> read -> close chains over eight files in
+ * batches of 32 chains; every result and every buffer is checked.
+ */
+TEST_F_TIMEOUT(async_exec, stress_open_read_close, 1200)
+{
+	unsigned long want = env_ulong("ASYNC_STRESS_ENTRIES", 100000);
+	unsigned long per_batch = STRESS_THREADS * STRESS_ENTRIES, total = 0;
+	struct stress_file files[STRESS_FILES];
+	struct stress_thread *t;
+	pthread_t threads[STRESS_THREADS];
+	unsigned int i, j;
+	struct timespec ts;
+	long long t0, ms;
+	char name[16];
+
+	for (i = 0; i < STRESS_FILES; i++) {
+		/* Distinct content and length for each file. */
+		files[i].len = 64 + 53 * i;
+		for (j = 0; j < files[i].len; j++)
+			files[i].data[j] = 'a' + (i * 7 + j) % 26;
+		snprintf(name, sizeof(name), "stress%u", i);
+		make_file(_metadata, self->dir, name, files[i].data,
+			  files[i].len, files[i].path, sizeof(files[i].path));
+	}
+	t = calloc(STRESS_THREADS, sizeof(*t));
+	ASSERT_NE(NULL, t);
+
+	t0 = now_ms();
+	for (i = 0; i < STRESS_THREADS; i++) {
+		t[i].files = files;
+		t[i].id = i;
+		t[i].batches = (want + per_batch - 1) / per_batch;
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, stress_fn,
+					    &t[i]));
+	}
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec += 1100;
+	for (i = 0; i < STRESS_THREADS; i++) {
+		ASSERT_EQ(0, pthread_timedjoin_np(threads[i], NULL, &ts))
+			TH_LOG("stress thread %u did not finish", i);
+		EXPECT_STREQ("", t[i].err) TH_LOG("stress thread %u", i);
+		total += t[i].entries;
+	}
+	ms = now_ms() - t0;
+	if (ms <= 0)
+		ms = 1;
+	ksft_print_msg("stress: %lu entries in %lld.%03lld s (%lld entries/s)\n",
+		       total, ms / 1000, ms % 1000, (long long)total * 1000 / ms);
+	EXPECT_GE(total, want);
+	free(t);
+}
+
+/*
+ * 64 blocked chains: at most max(8, 4 * CPUs) workers, at least one; the
+ * chains beyond the limit wait for a free worker and all complete.
+ */
+TEST_F_TIMEOUT(async_exec, max_workers_limit, 120)
+{
+	static struct async_syscall_entry e[64];
+	static unsigned char got[64];
+	unsigned char data[64], seen[64];
+	int limit = max_workers(), n, p[2], avail = -1;
+	unsigned int i, c;
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	for (i = 0; i < 64; i++)
+		e[i] = ENTRY(__NR_read, p[0], PTR(&got[i]), 1);
+	ASSERT_EQ(64, sys_async(e, 64)) TH_LOG("async_submit: %s",
+					       strerror(errno));
+	/* Let the pool grow as far as it will. */
+	usleep(1000 * 1000);
+	n = count_workers();
+	EXPECT_GE(n, 1);
+	EXPECT_LE(n, limit) TH_LOG("%d workers, limit %d", n, limit);
+	ksft_print_msg("%d workers for 64 blocked chains (limit %d)\n", n,
+		       limit);
+	for (i = 0; i < 64; i++) {
+		ASSERT_EQ(STATUS_PENDING, load_status(&e[i]))
+			TH_LOG("entry %u completed on an empty pipe", i);
+	}
+
+	/* One distinct byte for each reader. */
+	for (i = 0; i < 64; i++)
+		data[i] = i;
+	ASSERT_EQ(64, write(p[1], data, sizeof(data)));
+	ASSERT_TRUE(all_done(_metadata, e, 64, 3 * DONE_TIMEOUT_MS));
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < 64; i++) {
+		EXPECT_EQ(1, e[i].result) TH_LOG("entry %u", i);
+		if (got[i] < 64)
+			seen[got[i]]++;
+	}
+	for (i = 0; i < 64; i++) {
+		c = seen[i];
+		EXPECT_EQ(1U, c) TH_LOG("byte %u read %u times", i, c);
+	}
+	ASSERT_EQ(0, ioctl(p[0], FIONREAD, &avail));
+	EXPECT_EQ(0, avail);
+	n = count_workers();
+	EXPECT_LE(n, limit) TH_LOG("%d workers, limit %d", n, limit);
+	close(p[0]);
+	close(p[1]);
 }
 
 int main(int argc, char **argv)
