@@ -15,19 +15,19 @@ help:
 	@echo "make kernel-{test,run,bench}  just build that config's kernel"
 
 deps:
-	harness/install-deps.sh
+	@harness/install-deps.sh
 base: deps
-	harness/fetch-base.sh
+	@harness/fetch-base.sh
 
 check:
-	harness/check.sh
+	@harness/check.sh
 run:
-	harness/run.sh
+	@harness/run.sh
 series: base
-	harness/series.sh export
+	@harness/series.sh export
 checkpatch: base
-	harness/series.sh checkpatch
+	@harness/series.sh checkpatch
 apply: base
-	harness/series.sh apply
+	@harness/series.sh apply
 kernel-test kernel-run kernel-bench: apply
-	harness/build.sh $(patsubst kernel-%,%,$@)
+	@harness/build.sh $(patsubst kernel-%,%,$@)

@@ -25,10 +25,23 @@ if [ -f "$OUT/.config" ] && [ "$(cat "$OUT/.config-frags.sha256" 2>/dev/null)" =
 else
 	log "$cfg: generating .config (tinyconfig + $(for f in $frags; do printf '%s ' "${f##*/}"; done))"
 	rm -f "$OUT/.config-frags.sha256"
+	# Keep the old .config (and its mtime) when the result is the same, so
+	# that e.g. a help-text change in a Kconfig file rebuilds nothing.
+	prev=""
+	if [ -f "$OUT/.config" ]; then
+		prev=$OUT/.config.harness-prev
+		cp -p "$OUT/.config" "$prev"
+	fi
 	kmake "$OUT" tinyconfig >"$OUT/kconfig.log" 2>&1 || { cat "$OUT/kconfig.log"; die "tinyconfig failed"; }
 	(cd "$LINUX" && scripts/kconfig/merge_config.sh -m -O "$OUT" "$OUT/.config" $frags) >>"$OUT/kconfig.log" 2>&1 ||
 		{ cat "$OUT/kconfig.log"; die "merge_config failed"; }
 	kmake "$OUT" olddefconfig >>"$OUT/kconfig.log" 2>&1 || { cat "$OUT/kconfig.log"; die "olddefconfig failed"; }
+	if [ -n "$prev" ] && cmp -s "$prev" "$OUT/.config"; then
+		mv "$prev" "$OUT/.config"
+		log "$cfg: regenerated .config is unchanged; kept the old one"
+	else
+		rm -f "$prev"
+	fi
 	echo "$sum" >"$OUT/.config-frags.sha256"
 fi
 
