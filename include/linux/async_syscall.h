@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Kernel-internal interface of async_submit(2), between its C entry point
- * and its Rust implementation in kernel/async_syscall/.
+ * Kernel-internal interface of async_submit(2), between the rest of the
+ * kernel, its C entry point and its Rust implementation in
+ * kernel/async_syscall/.
  */
 #ifndef _LINUX_ASYNC_SYSCALL_H
 #define _LINUX_ASYNC_SYSCALL_H
@@ -10,7 +11,20 @@
 #include <linux/types.h>
 #include <uapi/linux/async_syscall.h>
 
-long async_syscall_submit(void __user *entries, unsigned int nr_entries,
-			  size_t entry_size, unsigned int flags);
+struct signal_struct;
+
+/* Implemented in Rust, called by the C entry point. */
+long async_syscall_submit(void **slot, void __user *entries,
+			  unsigned int nr_entries, size_t entry_size,
+			  unsigned int flags);
+void async_syscall_release(void *pool);
+
+#ifdef CONFIG_ASYNC_SYSCALL
+void async_syscall_exit_process(struct signal_struct *sig);
+#else
+static inline void async_syscall_exit_process(struct signal_struct *sig)
+{
+}
+#endif
 
 #endif /* _LINUX_ASYNC_SYSCALL_H */

@@ -15,6 +15,8 @@
 //!   runs the entry: `arch_prctl` (FS/GS base, xstate permissions), `sigaltstack`,
 //!   `set_robust_list`, `rseq`, `set_tid_address`;
 //! - it changes the seccomp state under which the remaining entries are checked: `seccomp`;
+//! - it gives the running thread its own files, fs or namespaces, which a worker would then keep
+//!   for the entries it runs later: `unshare`, `setns`;
 //! - it recurses: `async_submit`.
 //!
 //! The list is the 64-bit x86 one; an architecture that selects `ARCH_HAS_SYSCALL_INVOKE` must
@@ -23,20 +25,22 @@
 use kernel::uapi;
 
 /// The refused system call numbers.
-const REFUSED: [u32; 20] = [
+const REFUSED: [u32; 22] = [
     uapi::__NR_rt_sigreturn,
-    uapi::__NR_sigaltstack,
     uapi::__NR_clone,
     uapi::__NR_fork,
     uapi::__NR_vfork,
     uapi::__NR_execve,
     uapi::__NR_exit,
+    uapi::__NR_sigaltstack,
     uapi::__NR_arch_prctl,
     uapi::__NR_iopl,
     uapi::__NR_set_tid_address,
     uapi::__NR_restart_syscall,
     uapi::__NR_exit_group,
+    uapi::__NR_unshare,
     uapi::__NR_set_robust_list,
+    uapi::__NR_setns,
     uapi::__NR_seccomp,
     uapi::__NR_execveat,
     uapi::__NR_rseq,

@@ -4,10 +4,12 @@
 
 use kernel::{
     alloc::KVVec,
-    futex,
+    cred::Credential,
+    current, futex,
     page::PAGE_SIZE,
     prelude::*,
     seccomp,
+    sync::aref::ARef,
     syscall,
     uaccess::{UserPtr, UserSlice, UserSliceReader},
 };
@@ -23,18 +25,29 @@ use crate::{
 
 /// The entries of one call, copied from user space and checked.
 ///
+/// A submission does not change once built: workers share it, each running its own chains.
+///
 /// # Invariants
 ///
 /// - `entries` is not empty, every entry was checked by [`Entry::from_desc`] with its index and
 ///   the start of its chain, and the last entry does not link to a next one.
+/// - `chains` lists the chains in order as `(first, end)` entry ranges that cover `entries`.
 /// - `user` is the start of the user's array, whose entries are `entry_size` bytes apart.
 pub(crate) struct Submission {
     user: UserPtr,
     entry_size: usize,
     entries: KVVec<Entry>,
-    /// The result of each entry that completed, in entry order.
-    results: KVVec<isize>,
+    chains: KVVec<(usize, usize)>,
+    /// The credentials of the submitting thread at submission.
+    cred: ARef<Credential>,
 }
+
+// SAFETY: A submission is never changed after it is built, and `UserPtr` is only an address in
+// the submitting process, used through the user-access functions by threads of that process.
+unsafe impl Send for Submission {}
+
+// SAFETY: See `Send`: shared references only read the submission.
+unsafe impl Sync for Submission {}
 
 impl Submission {
     /// Copies `nr_entries` entries of `entry_size` bytes from `user` and checks all of them.
@@ -59,29 +72,42 @@ impl Submission {
 
         let mut reader = UserSlice::new(user, len).reader();
         let mut entries = KVVec::with_capacity(count, GFP_KERNEL)?;
+        let mut chains = KVVec::new();
         let mut chain_start = 0;
         for index in 0..count {
             let desc: EntryDesc = reader.read()?;
             skip_zero_tail(&mut reader, entry_size - ENTRY_SIZE_VER0)?;
             let entry = Entry::from_desc(&desc.0, index, chain_start)?;
             if !entry.links_next() {
+                chains.push((chain_start, index + 1), GFP_KERNEL)?;
                 chain_start = index + 1;
             }
             entries.push(entry, GFP_KERNEL)?;
         }
-        if entries.last().is_some_and(Entry::links_next) {
+        if chain_start != count {
+            // The last entry links to an entry that does not exist.
             return Err(EINVAL);
         }
 
-        let results = KVVec::with_capacity(count, GFP_KERNEL)?;
-        // INVARIANT: `count` is not zero and every entry was checked above, the last one for
-        // its link too.
+        // INVARIANT: `count` is not zero, every entry was checked above, the last one for its
+        // link too, and `chains` was built from the links.
         Ok(Self {
             user,
             entry_size,
             entries,
-            results,
+            chains,
+            cred: Credential::current(),
         })
+    }
+
+    /// The credentials of the submitting thread at submission.
+    pub(crate) fn cred(&self) -> &Credential {
+        &self.cred
+    }
+
+    /// The number of chains.
+    pub(crate) fn chains(&self) -> usize {
+        self.chains.len()
     }
 
     /// Writes `ASYNC_SYSCALL_STATUS_PENDING` into every entry's status word.
@@ -95,16 +121,14 @@ impl Submission {
         Ok(())
     }
 
-    /// Runs every entry in array order in the calling thread, completing each as it ends.
+    /// Runs every chain in order in the calling thread.
     ///
-    /// Every entry runs or is cancelled even when a write-back fails; the failure is then
-    /// reported as `EFAULT`.
-    pub(crate) fn run_batch(&mut self) -> Result {
+    /// Returns `EFAULT` if a result could not be written back; every entry has then still run
+    /// or been cancelled.
+    pub(crate) fn run_batch(&self) -> Result {
         let mut written_back = true;
-        for index in 0..self.entries.len() {
-            let result = self.run(index);
-            self.results.push(result, GFP_KERNEL)?;
-            written_back &= self.complete(index, result).is_ok();
+        for chain in 0..self.chains() {
+            written_back &= self.run_chain(chain);
         }
         if written_back {
             Ok(())
@@ -113,25 +137,68 @@ impl Submission {
         }
     }
 
-    /// Runs entry `index`, whose feed sources have completed, and returns its result.
-    fn run(&self, index: usize) -> isize {
+    /// Runs the entries of chain `chain` in order, completing each as it ends.
+    ///
+    /// Stops early, without completing the rest, when the task gets a fatal signal: the process
+    /// is going away. Returns whether every completion was written back.
+    pub(crate) fn run_chain(&self, chain: usize) -> bool {
+        let (first, end) = self.chains[chain];
+        let mut results = match KVVec::with_capacity(end - first, GFP_KERNEL) {
+            Ok(results) => results,
+            Err(_) => return self.complete_chain(chain, ENOMEM.to_errno() as isize),
+        };
+        let mut written_back = true;
+        for index in first..end {
+            if current!().fatal_signal_pending() {
+                return false;
+            }
+            let result = self.run(index, first, &results);
+            // Cannot fail: `results` has room for every entry of the chain.
+            let _ = results.push(result, GFP_KERNEL);
+            written_back &= self.complete(index, result).is_ok();
+        }
+        written_back
+    }
+
+    /// Completes every entry of chain `chain` as cancelled, without running it.
+    pub(crate) fn cancel_chain(&self, chain: usize) {
+        self.complete_chain(chain, outcome::cancelled());
+    }
+
+    /// Completes every entry of chain `chain` with `result`; returns whether all were written.
+    fn complete_chain(&self, chain: usize, result: isize) -> bool {
+        let (first, end) = self.chains[chain];
+        let mut written_back = true;
+        for index in first..end {
+            written_back &= self.complete(index, result).is_ok();
+        }
+        written_back
+    }
+
+    /// Runs entry `index` of the chain that starts at `first`, given the results of the chain's
+    /// earlier entries, and returns its result.
+    fn run(&self, index: usize, first: usize, results: &[isize]) -> isize {
         let entry = &self.entries[index];
         let mut args = *entry.args();
         for feed in entry.feeds() {
-            let source = self.results[feed.src];
+            // Feeds come from earlier entries of the same chain, which have results.
+            let Some(&source) = results.get(feed.src - first) else {
+                return outcome::cancelled();
+            };
             if outcome::is_failure(source) {
                 return outcome::cancelled();
             }
             // A result is a register value: the cast keeps its bits.
             args[feed.slot] = source as usize;
         }
-        // An earlier entry may have installed a filter (with `prctl`).
+        // The task may have been put under seccomp since the submission was checked.
         if seccomp::current_is_confined() {
             return outcome::refused_under_seccomp();
         }
-        // SAFETY: We run in the system call path of a user task, with no locks held. The
-        // number was checked against the refusal policy when the entry was built, which rules out
-        // the system calls that never return, act on the calling thread's user state or recurse.
+        // SAFETY: This runs in a user task of the submitting process (the submitter or one of
+        // its workers), in process context with no locks held. The number was checked against
+        // the refusal policy when the entry was built, which rules out the system calls that
+        // never return, act on the calling thread's own user state or recurse.
         let result = unsafe { syscall::invoke(entry.nr(), &args) };
         outcome::user_visible(result)
     }
