@@ -16,6 +16,7 @@ import sys
 START = "=== ASYNC-GUEST-START"
 END = "=== ASYNC-GUEST-END"
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+TS_ANY = re.compile(r"\[\s*\d+\.\d+\]")
 RESULT = re.compile(r"^(?P<ind>\s*)(?P<not>not )?ok (?P<n>\d+)\b(?P<rest>.*)$")
 SKIP = re.compile(r"#\s*SKIP", re.I)
 
@@ -91,6 +92,7 @@ def main():
     # Each binary: a begin must have an end; a crash without "not ok" counts.
     begun, ended = {}, {}
     current_has_fail = {}
+    ntap = {}
     cur = None
     for l in results:
         m = re.search(r"=== SELFTEST-BEGIN (\S+) ===", l)
@@ -101,17 +103,30 @@ def main():
         if m:
             ended[m.group(1)] = int(m.group(2)); cur = None
             continue
-        if cur and RESULT.match(l) and RESULT.match(l).group("not"):
-            current_has_fail[cur] = True
+        if cur and RESULT.match(l):
+            ntap[cur] = ntap.get(cur, 0) + 1
+            if RESULT.match(l).group("not"):
+                current_has_fail[cur] = True
     for t in begun:
         if t not in ended:
             s_fail.append(f"{t}: never finished (crash/hang)")
         elif ended[t] not in (0, 4) and not current_has_fail[t]:
             s_fail.append(f"{t}: exited with status {ended[t]} without a failing TAP line")
+        elif ended[t] != 4 and not ntap.get(t):
+            s_fail.append(f"{t}: printed no TAP result")
 
+    # Splats: kernel (timestamped) text anywhere in a line, so a test that
+    # prints "BUG:" itself is not one, plus the kmemleak report init cats.
     splats = []
+    in_kmemleak = False
     for i, l in enumerate(console, 1):
-        if SPLAT_RE.search(l):
+        if "=== KMEMLEAK-BEGIN" in l:
+            in_kmemleak = True
+        elif "=== KMEMLEAK-END" in l:
+            in_kmemleak = False
+        ts = TS_ANY.search(l)
+        text = l if in_kmemleak else (l[ts.start():] if ts else "")
+        if SPLAT_RE.search(text):
             splats.append(f"  {clog}:{i}: {l}")
 
     print(f"KUnit (boot):  {len(k_pass)} passed, {len(k_fail)} failed, {len(k_skip)} skipped")
