@@ -109,7 +109,13 @@ pub unsafe extern "C" fn async_syscall_submit(
     // SAFETY: The C entry point passes the slot of the current process, which outlives the
     // call, and every access to it is atomic.
     let slot = unsafe { PoolSlot::from_raw(slot.cast()) };
-    match submit(&slot, UserPtr::from_ptr(entries), nr_entries, entry_size, flags) {
+    match submit(
+        &slot,
+        UserPtr::from_ptr(entries),
+        nr_entries,
+        entry_size,
+        flags,
+    ) {
         // At most `ASYNC_SUBMIT_MAX_ENTRIES`, so it fits.
         Ok(taken) => taken as c_long,
         Err(err) => err.to_errno() as c_long,

@@ -156,8 +156,15 @@ mod tests {
         assert_eq!(Entry::from_desc(&d, 0, 0), Err(EINVAL));
         let d = desc(u32::MAX, 0, NO_FEED);
         assert_eq!(Entry::from_desc(&d, 0, 0), Err(EINVAL));
-        for nr in [uapi::__NR_exit_group, uapi::__NR_clone3, uapi::__NR_async_submit] {
-            assert_eq!(Entry::from_desc(&desc(nr, 0, NO_FEED), 0, 0), Err(EOPNOTSUPP));
+        for nr in [
+            uapi::__NR_exit_group,
+            uapi::__NR_clone3,
+            uapi::__NR_async_submit,
+        ] {
+            assert_eq!(
+                Entry::from_desc(&desc(nr, 0, NO_FEED), 0, 0),
+                Err(EOPNOTSUPP)
+            );
         }
     }
 
@@ -166,21 +173,42 @@ mod tests {
         let read = uapi::__NR_read;
         // From entry 0 into slot 0 of entry 1, same chain: taken.
         let ok = Entry::from_desc(&desc(read, FEED0, [(0, 0), (0, 0)]), 1, 0);
-        assert_eq!(ok.map(|e| e.feeds().copied().next()), Ok(Some(Feed { src: 0, slot: 0 })));
+        assert_eq!(
+            ok.map(|e| e.feeds().copied().next()),
+            Ok(Some(Feed { src: 0, slot: 0 }))
+        );
         // From itself, from a later entry, from another chain.
-        assert_eq!(Entry::from_desc(&desc(read, FEED0, [(1, 0), (0, 0)]), 1, 0), Err(EINVAL));
-        assert_eq!(Entry::from_desc(&desc(read, FEED0, [(2, 0), (0, 0)]), 1, 0), Err(EINVAL));
-        assert_eq!(Entry::from_desc(&desc(read, FEED0, [(0, 0), (0, 0)]), 2, 1), Err(EINVAL));
+        assert_eq!(
+            Entry::from_desc(&desc(read, FEED0, [(1, 0), (0, 0)]), 1, 0),
+            Err(EINVAL)
+        );
+        assert_eq!(
+            Entry::from_desc(&desc(read, FEED0, [(2, 0), (0, 0)]), 1, 0),
+            Err(EINVAL)
+        );
+        assert_eq!(
+            Entry::from_desc(&desc(read, FEED0, [(0, 0), (0, 0)]), 2, 1),
+            Err(EINVAL)
+        );
     }
 
     #[test]
     fn feed_slots_are_checked() {
         let read = uapi::__NR_read;
-        assert_eq!(Entry::from_desc(&desc(read, FEED0, [(0, 6), (0, 0)]), 1, 0), Err(EINVAL));
+        assert_eq!(
+            Entry::from_desc(&desc(read, FEED0, [(0, 6), (0, 0)]), 1, 0),
+            Err(EINVAL)
+        );
         let both = FEED0 | FEED1;
-        assert_eq!(Entry::from_desc(&desc(read, both, [(0, 2), (0, 2)]), 1, 0), Err(EINVAL));
+        assert_eq!(
+            Entry::from_desc(&desc(read, both, [(0, 2), (0, 2)]), 1, 0),
+            Err(EINVAL)
+        );
         assert!(Entry::from_desc(&desc(read, both, [(0, 0), (1, 2)]), 2, 0).is_ok());
         // An unused feed must be zero.
-        assert_eq!(Entry::from_desc(&desc(read, 0, [(0, 0), (0, 1)]), 1, 0), Err(EINVAL));
+        assert_eq!(
+            Entry::from_desc(&desc(read, 0, [(0, 0), (0, 1)]), 1, 0),
+            Err(EINVAL)
+        );
     }
 }

@@ -20,8 +20,16 @@ pub(crate) fn is_failure(result: isize) -> bool {
 /// exit path to restart it. An entry has no such path back into itself, so the interruption is
 /// reported as it is when no restart is possible.
 pub(crate) fn user_visible(result: isize) -> isize {
-    let restart = [ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK];
-    if restart.iter().any(|code| code.to_errno() as isize == result) {
+    let restart = [
+        ERESTARTSYS,
+        ERESTARTNOINTR,
+        ERESTARTNOHAND,
+        ERESTART_RESTARTBLOCK,
+    ];
+    if restart
+        .iter()
+        .any(|code| code.to_errno() as isize == result)
+    {
         EINTR.to_errno() as isize
     } else {
         result
@@ -54,8 +62,16 @@ mod tests {
 
     #[test]
     fn restart_codes_never_leak() {
-        for code in [ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK] {
-            assert_eq!(user_visible(code.to_errno() as isize), EINTR.to_errno() as isize);
+        for code in [
+            ERESTARTSYS,
+            ERESTARTNOINTR,
+            ERESTARTNOHAND,
+            ERESTART_RESTARTBLOCK,
+        ] {
+            assert_eq!(
+                user_visible(code.to_errno() as isize),
+                EINTR.to_errno() as isize
+            );
         }
         assert_eq!(user_visible(-2), -2);
         assert_eq!(user_visible(42), 42);

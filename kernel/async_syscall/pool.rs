@@ -82,7 +82,10 @@ impl PoolInner {
 
     /// Takes the next chain of the oldest queued submission made with credentials `key`.
     fn take_chain(&mut self, key: usize) -> Option<(Arc<Submission>, usize)> {
-        let pos = self.queue.iter().position(|q| cred_key(q.submission.cred()) == key)?;
+        let pos = self
+            .queue
+            .iter()
+            .position(|q| cred_key(q.submission.cred()) == key)?;
         let queued = &mut self.queue[pos];
         let chain = queued.next_chain;
         let submission = queued.submission.clone();
@@ -157,9 +160,22 @@ impl Pool {
         let chains = submission.chains();
         let mut inner = self.inner.lock();
         if inner.cred_workers(key).is_none() {
-            inner.creds.push(CredWorkers { key, workers: 0, idle: 0 }, GFP_KERNEL)?;
+            inner.creds.push(
+                CredWorkers {
+                    key,
+                    workers: 0,
+                    idle: 0,
+                },
+                GFP_KERNEL,
+            )?;
         }
-        inner.queue.push(Queued { submission, next_chain: 0 }, GFP_KERNEL)?;
+        inner.queue.push(
+            Queued {
+                submission,
+                next_chain: 0,
+            },
+            GFP_KERNEL,
+        )?;
 
         let room = max_workers().saturating_sub(inner.workers);
         let idle = inner.cred_workers(key).map_or(0, |c| c.idle);
@@ -191,10 +207,9 @@ impl Pool {
             if let Some(c) = inner.cred_workers(key) {
                 c.idle += 1;
             }
-            let waited = self.work_queued.wait_interruptible_timeout(
-                &mut inner,
-                msecs_to_jiffies(IDLE_TIMEOUT_MS),
-            );
+            let waited = self
+                .work_queued
+                .wait_interruptible_timeout(&mut inner, msecs_to_jiffies(IDLE_TIMEOUT_MS));
             if let Some(c) = inner.cred_workers(key) {
                 c.idle -= 1;
             }

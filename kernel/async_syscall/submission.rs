@@ -51,7 +51,11 @@ unsafe impl Sync for Submission {}
 
 impl Submission {
     /// Copies `nr_entries` entries of `entry_size` bytes from `user` and checks all of them.
-    pub(crate) fn copy_from_user(user: UserPtr, nr_entries: u32, entry_size: usize) -> Result<Self> {
+    pub(crate) fn copy_from_user(
+        user: UserPtr,
+        nr_entries: u32,
+        entry_size: usize,
+    ) -> Result<Self> {
         if nr_entries == 0 {
             return Err(EINVAL);
         }
@@ -212,7 +216,8 @@ impl Submission {
 
     /// The user address of the field at `offset` of entry `index`.
     fn field(&self, index: usize, offset: usize) -> UserPtr {
-        self.user.wrapping_byte_add(index * self.entry_size + offset)
+        self.user
+            .wrapping_byte_add(index * self.entry_size + offset)
     }
 }
 

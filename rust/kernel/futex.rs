@@ -32,7 +32,15 @@ pub fn store_and_wake_private(addr: UserPtr, value: u32) -> Result {
     // SAFETY: `FUTEX_WAKE` reads neither the timeout nor the second address, so null pointers are
     // fine there; `uaddr` is only hashed and checked by the futex code, never trusted.
     let ret = unsafe {
-        bindings::do_futex(uaddr, op, all, core::ptr::null_mut(), core::ptr::null_mut(), 0, 0)
+        bindings::do_futex(
+            uaddr,
+            op,
+            all,
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+            0,
+            0,
+        )
     };
     if ret < 0 {
         // A negative return of `do_futex()` is an errno, which fits in an `i32`.

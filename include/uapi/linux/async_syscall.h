@@ -62,11 +62,11 @@ struct async_syscall_entry {
 
 /* struct async_syscall_entry @flags */
 /* The next entry is in this entry's chain and runs after it. */
-#define ASYNC_SYSCALL_ENTRY_LINK	(1U << 0)
+#define ASYNC_SYSCALL_ENTRY_LINK	0x1U
 /* @feed[0] is used. */
-#define ASYNC_SYSCALL_ENTRY_FEED0	(1U << 1)
+#define ASYNC_SYSCALL_ENTRY_FEED0	0x2U
 /* @feed[1] is used. */
-#define ASYNC_SYSCALL_ENTRY_FEED1	(1U << 2)
+#define ASYNC_SYSCALL_ENTRY_FEED1	0x4U
 
 /* struct async_syscall_entry @status */
 #define ASYNC_SYSCALL_STATUS_PENDING	0
@@ -74,7 +74,7 @@ struct async_syscall_entry {
 
 /* async_submit(2) @flags */
 /* Run the entries in the calling thread before returning. */
-#define ASYNC_SUBMIT_BATCH		(1U << 0)
+#define ASYNC_SUBMIT_BATCH		0x1U
 
 /* Most entries one async_submit(2) call takes. */
 #define ASYNC_SUBMIT_MAX_ENTRIES	4096
