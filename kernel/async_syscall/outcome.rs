@@ -14,6 +14,26 @@ pub(crate) fn is_failure(result: isize) -> bool {
     (-MAX_ERRNO..0).contains(&result)
 }
 
+/// The kernel-internal restart codes, which a system call returns when a signal interrupted it.
+const RESTART_CODES: [Error; 4] = [
+    ERESTARTSYS,
+    ERESTARTNOINTR,
+    ERESTARTNOHAND,
+    ERESTART_RESTARTBLOCK,
+];
+
+/// Returns whether `result` is a kernel-internal restart code.
+pub(crate) fn is_restart(result: isize) -> bool {
+    RESTART_CODES
+        .iter()
+        .any(|code| code.to_errno() as isize == result)
+}
+
+/// Returns whether `result` asks for a restart through `restart_syscall()`.
+pub(crate) fn is_restart_block(result: isize) -> bool {
+    result == ERESTART_RESTARTBLOCK.to_errno() as isize
+}
+
 /// Maps the kernel-internal restart codes to `-EINTR`.
 ///
 /// A system call interrupted by a signal may return a restart code that tells the system call

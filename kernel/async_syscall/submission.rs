@@ -12,6 +12,7 @@ use kernel::{
     sync::aref::ARef,
     syscall,
     uaccess::{UserPtr, UserSlice, UserSliceReader},
+    uapi, user_worker,
 };
 
 use crate::{
@@ -22,6 +23,17 @@ use crate::{
     entry::Entry,
     outcome,
 };
+
+/// The thread that runs a chain.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Runner {
+    /// The submitting thread, in batch mode. Signals with handlers may be pending for it, which
+    /// it cannot handle before the batch ends: an interrupted entry completes with `-EINTR`.
+    Submitter,
+    /// A worker. Only `SIGKILL` and `SIGSTOP` reach it: an entry interrupted by a stop is
+    /// restarted once the process continues, as it would be for a user thread.
+    Worker,
+}
 
 /// The entries of one call, copied from user space and checked.
 ///
@@ -132,7 +144,7 @@ impl Submission {
     pub(crate) fn run_batch(&self) -> Result {
         let mut written_back = true;
         for chain in 0..self.chains() {
-            written_back &= self.run_chain(chain);
+            written_back &= self.run_chain(chain, Runner::Submitter);
         }
         if written_back {
             Ok(())
@@ -145,7 +157,7 @@ impl Submission {
     ///
     /// Stops early, without completing the rest, when the task gets a fatal signal: the process
     /// is going away. Returns whether every completion was written back.
-    pub(crate) fn run_chain(&self, chain: usize) -> bool {
+    pub(crate) fn run_chain(&self, chain: usize, runner: Runner) -> bool {
         let (first, end) = self.chains[chain];
         let mut results = match KVVec::with_capacity(end - first, GFP_KERNEL) {
             Ok(results) => results,
@@ -156,7 +168,7 @@ impl Submission {
             if current!().fatal_signal_pending() {
                 return false;
             }
-            let result = self.run(index, first, &results);
+            let result = self.run(index, first, &results, runner);
             // Cannot fail: `results` has room for every entry of the chain.
             let _ = results.push(result, GFP_KERNEL);
             written_back &= self.complete(index, result).is_ok();
@@ -181,7 +193,7 @@ impl Submission {
 
     /// Runs entry `index` of the chain that starts at `first`, given the results of the chain's
     /// earlier entries, and returns its result.
-    fn run(&self, index: usize, first: usize, results: &[isize]) -> isize {
+    fn run(&self, index: usize, first: usize, results: &[isize], runner: Runner) -> isize {
         let entry = &self.entries[index];
         let mut args = *entry.args();
         for feed in entry.feeds() {
@@ -203,7 +215,21 @@ impl Submission {
         // its workers), in process context with no locks held. The number was checked against
         // the refusal policy when the entry was built, which rules out the system calls that
         // never return, act on the calling thread's own user state or recurse.
-        let result = unsafe { syscall::invoke(entry.nr(), &args) };
+        let mut result = unsafe { syscall::invoke(entry.nr(), &args) };
+        while runner == Runner::Worker && outcome::is_restart(result) {
+            // Restart only after a signal: a stop, or a fatal signal that ends the worker.
+            if !current!().signal_pending() || user_worker::handle_signals() {
+                break;
+            }
+            result = if outcome::is_restart_block(result) {
+                // SAFETY: As above. `restart_syscall` resumes the system call that this thread
+                // just ran, from the restart block that system call left for it.
+                unsafe { syscall::invoke(uapi::__NR_restart_syscall, &[0; 6]) }
+            } else {
+                // SAFETY: As above, for the same entry again.
+                unsafe { syscall::invoke(entry.nr(), &args) }
+            };
+        }
         outcome::user_visible(result)
     }
 

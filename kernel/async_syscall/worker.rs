@@ -4,7 +4,10 @@
 
 use kernel::{cred::Credential, prelude::*, sync::Arc, user_worker};
 
-use crate::pool::{cred_key, Next, Pool};
+use crate::{
+    pool::{cred_key, Next, Pool},
+    submission::Runner,
+};
 
 /// Starts a worker of `pool` in the current process, with the current thread's credentials.
 pub(crate) fn start(pool: Arc<Pool>) -> Result {
@@ -24,7 +27,7 @@ fn run(pool: Arc<Pool>) {
         }
         match pool.next(key) {
             Next::Run(submission, chain) => {
-                submission.run_chain(chain);
+                submission.run_chain(chain, Runner::Worker);
                 drop(submission);
                 user_worker::run_task_work();
             }
