@@ -767,6 +767,7 @@ TEST_F(async_exec, wait_several_futex_waitv)
 	struct timespec naps[4], deadline;
 	unsigned int i, n, idx[4];
 	int wakeups = 0;
+	__u32 status;
 	long ret;
 
 	for (i = 0; i < 4; i++) {
@@ -784,9 +785,10 @@ TEST_F(async_exec, wait_several_futex_waitv)
 	for (;;) {
 		n = 0;
 		for (i = 0; i < 4; i++) {
-			if (load_status(&e[2 * i + 1]) == STATUS_DONE)
+			status = load_status(&e[2 * i + 1]);
+			if (status == STATUS_DONE)
 				continue;
-			ASSERT_EQ(STATUS_PENDING, load_status(&e[2 * i + 1]));
+			ASSERT_EQ(STATUS_PENDING, status);
 			w[n] = (struct futex_waitv) {
 				.val = STATUS_PENDING,
 				.uaddr = PTR(&e[2 * i + 1].status),
