@@ -14,9 +14,9 @@
 struct signal_struct;
 
 /* Implemented in Rust, called by the C entry point. */
-long async_syscall_submit(void **slot, void __user *entries,
-			  unsigned int nr_entries, size_t entry_size,
-			  unsigned int flags);
+long async_syscall_submit(void **slot, unsigned int max_workers,
+			  void __user *entries, unsigned int nr_entries,
+			  size_t entry_size, unsigned int flags);
 void async_syscall_release(void *pool);
 
 #ifdef CONFIG_ASYNC_SYSCALL

@@ -41,10 +41,10 @@ use slot::PoolSlot;
 use submission::Submission;
 
 /// Queues `submission` on the process's pool, starting the workers it needs.
-fn queue(slot: &PoolSlot<'_>, submission: Submission) -> Result {
+fn queue(slot: &PoolSlot<'_>, max_workers: usize, submission: Submission) -> Result {
     let pool = slot.get_or_create()?;
     let key = cred_key(submission.cred());
-    let to_start = pool.queue(Arc::new(submission, GFP_KERNEL)?)?;
+    let to_start = pool.queue(Arc::new(submission, GFP_KERNEL)?, max_workers)?;
 
     let mut started = 0;
     while started < to_start && worker::start(pool.clone()).is_ok() {
@@ -68,6 +68,7 @@ fn queue(slot: &PoolSlot<'_>, submission: Submission) -> Result {
 /// Runs async_submit(2) for the current task and returns the number of entries it took.
 fn submit(
     slot: &PoolSlot<'_>,
+    max_workers: usize,
     entries: UserPtr,
     nr_entries: u32,
     entry_size: usize,
@@ -86,7 +87,7 @@ fn submit(
     if flags & defs::SUBMIT_BATCH != 0 {
         submission.run_batch()?;
     } else {
-        queue(slot, submission)?;
+        queue(slot, max_workers, submission)?;
     }
     Ok(nr_entries)
 }
@@ -96,11 +97,13 @@ fn submit(
 /// # Safety
 ///
 /// Must be called from the system call path of a user task, as the C entry point does, with
-/// `slot` the pool slot of the task's process. `entries` is a user-space address and is never
+/// `slot` the pool slot of the task's process. `max_workers` is the most workers the pool may
+/// have (`kernel.async_syscall_max_workers`). `entries` is a user-space address and is never
 /// dereferenced directly.
 #[export]
 pub unsafe extern "C" fn async_syscall_submit(
     slot: *mut *mut c_void,
+    max_workers: c_uint,
     entries: *mut c_void,
     nr_entries: c_uint,
     entry_size: usize,
@@ -111,6 +114,7 @@ pub unsafe extern "C" fn async_syscall_submit(
     let slot = unsafe { PoolSlot::from_raw(slot.cast()) };
     match submit(
         &slot,
+        usize::try_from(max_workers).unwrap_or(usize::MAX),
         UserPtr::from_ptr(entries),
         nr_entries,
         entry_size,

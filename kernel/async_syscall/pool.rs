@@ -4,8 +4,9 @@
 //!
 //! There is one pool per process, created by its first asynchronous submission and released
 //! when the process exits or execs. Its workers are user workers of the process (threads named
-//! `async_syscall`), created on demand by a submitting thread, up to [`max_workers`]; a worker
-//! that finds nothing to do for [`IDLE_TIMEOUT_MS`] exits.
+//! `async_syscall`), created on demand by a submitting thread, up to the limit the submitting
+//! thread passes (`kernel.async_syscall_max_workers`); a worker that finds nothing to do for
+//! [`IDLE_TIMEOUT_MS`] exits.
 //!
 //! A worker runs entries with the credentials it was created with, which are those of the
 //! thread that submitted the work that needed it. It takes only the chains of submissions made
@@ -18,7 +19,6 @@
 //! runs and no user memory is touched under it.
 
 use kernel::{
-    cpu,
     cred::Credential,
     new_condvar, new_mutex,
     prelude::*,
@@ -30,12 +30,6 @@ use crate::submission::Submission;
 
 /// How long an idle worker waits for work before it exits, in milliseconds.
 pub(crate) const IDLE_TIMEOUT_MS: u32 = 5000;
-
-/// Most workers a pool has at once: four per possible CPU, and at least eight.
-pub(crate) fn max_workers() -> usize {
-    let cpus = usize::try_from(cpu::nr_cpu_ids()).unwrap_or(usize::MAX);
-    cpus.saturating_mul(4).max(8)
-}
 
 /// The identity of a set of credentials, for matching work to workers.
 ///
@@ -151,11 +145,12 @@ impl Pool {
         )
     }
 
-    /// Queues the chains of `submission` and returns how many workers the caller must start.
+    /// Queues the chains of `submission` and returns how many workers the caller must start, for
+    /// a pool of at most `max_workers`.
     ///
     /// The workers to start are counted as members of the pool already; the caller reports
     /// those it failed to start with [`Pool::not_started`].
-    pub(crate) fn queue(&self, submission: Arc<Submission>) -> Result<usize> {
+    pub(crate) fn queue(&self, submission: Arc<Submission>, max_workers: usize) -> Result<usize> {
         let key = cred_key(submission.cred());
         let chains = submission.chains();
         let mut inner = self.inner.lock();
@@ -177,7 +172,7 @@ impl Pool {
             GFP_KERNEL,
         )?;
 
-        let room = max_workers().saturating_sub(inner.workers);
+        let room = max_workers.saturating_sub(inner.workers);
         let idle = inner.cred_workers(key).map_or(0, |c| c.idle);
         let start = chains.saturating_sub(idle).min(room);
         inner.workers += start;

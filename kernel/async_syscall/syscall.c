@@ -6,8 +6,41 @@
 
 #include <linux/async_syscall.h>
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/init.h>
+#include <linux/minmax.h>
 #include <linux/sched/signal.h>
 #include <linux/syscalls.h>
+#include <linux/sysctl.h>
+
+/* Most worker threads of one process; kernel.async_syscall_max_workers. */
+static unsigned int async_syscall_max_workers = 8;
+static const unsigned int async_syscall_workers_limit = 4096;
+
+#ifdef CONFIG_SYSCTL
+static const struct ctl_table async_syscall_sysctls[] = {
+	{
+		.procname	= "async_syscall_max_workers",
+		.data		= &async_syscall_max_workers,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= (void *)&async_syscall_workers_limit,
+	},
+};
+#endif
+
+static int __init async_syscall_init(void)
+{
+	/* Four workers per possible CPU, and at least eight. */
+	async_syscall_max_workers = max(8U, 4 * num_possible_cpus());
+#ifdef CONFIG_SYSCTL
+	register_sysctl_init("kernel", async_syscall_sysctls);
+#endif
+	return 0;
+}
+late_initcall(async_syscall_init);
 
 /**
  * sys_async_submit - run a list of system calls
@@ -47,8 +80,9 @@ SYSCALL_DEFINE4(async_submit, struct async_syscall_entry __user *, entries,
 		unsigned int, nr_entries, size_t, entry_size,
 		unsigned int, flags)
 {
-	return async_syscall_submit(&current->signal->async_syscall, entries,
-				    nr_entries, entry_size, flags);
+	return async_syscall_submit(&current->signal->async_syscall,
+				    READ_ONCE(async_syscall_max_workers),
+				    entries, nr_entries, entry_size, flags);
 }
 
 /**
