@@ -9,15 +9,27 @@ set -euo pipefail
 CFG=${CFG:-test}
 CHECK=$BUILD/check
 t0=$(date +%s)
+stage=setup
+judged=""
+# Any failure before the guest log is judged still ends with the summary line.
+trap 'rc=$?; if [ -z "$judged" ] && [ $rc -ne 0 ]; then
+	echo "FAILURE: make check stopped at: $stage (status $rc)"; echo "0 passed, 1 failed, 0 skipped"; fi' EXIT
 
+stage="install-deps"
 "$HARNESS/install-deps.sh"
+stage="fetch-base"
 "$HARNESS/fetch-base.sh"
+stage="series export/apply"
 "$HARNESS/series.sh" apply
+stage="kernel build ($CFG config)"
 t1=$(date +%s)
 "$HARNESS/build.sh" "$CFG"
 t2=$(date +%s)
-mapfile -t progs < <("$HARNESS/userspace.sh" "$CFG" selftests)
+stage="selftests build"
+progs_list=$("$HARNESS/userspace.sh" "$CFG" selftests)
+mapfile -t progs <<<"$progs_list"
 mkdir -p "$CHECK"
+stage="initramfs"
 "$HARNESS/initramfs.sh" "$CHECK/initramfs.cpio.gz" selftests "${progs[@]}"
 qrc=0
 "$HARNESS/qemu.sh" "$BUILD/out-$CFG/arch/x86/boot/bzImage" "$CHECK/initramfs.cpio.gz" \
@@ -25,6 +37,7 @@ qrc=0
 t3=$(date +%s)
 log "times: series $((t1 - t0))s, kernel build $((t2 - t1))s, selftests+boot+tests $((t3 - t2))s"
 log "guest log: $CHECK/guest.log  TAP: $CHECK/results.tap"
+judged=1
 rrc=0
 python3 "$HARNESS/results.py" "$CHECK/guest.log" "$CHECK/results.tap" >"$CHECK/summary.txt" || rrc=$?
 if [ "$qrc" -ne 0 ]; then
