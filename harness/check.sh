@@ -20,7 +20,11 @@ stage="install-deps"
 stage="fetch-base"
 "$HARNESS/fetch-base.sh"
 stage="series export/apply"
-"$HARNESS/series.sh" apply
+if [ -n "${NO_APPLY:-}" ]; then
+	log "NO_APPLY set: building build/linux as it is ($(git -C "$LINUX" log -1 --format='%h %s'))"
+else
+	"$HARNESS/series.sh" apply
+fi
 stage="kernel build ($CFG config)"
 t1=$(date +%s)
 "$HARNESS/build.sh" "$CFG"

@@ -10,7 +10,11 @@ RUN=$BUILD/run
 
 "$HARNESS/install-deps.sh"
 "$HARNESS/fetch-base.sh"
-"$HARNESS/series.sh" apply
+if [ -n "${NO_APPLY:-}" ]; then
+	log "NO_APPLY set: building build/linux as it is ($(git -C "$LINUX" log -1 --format='%h %s'))"
+else
+	"$HARNESS/series.sh" apply
+fi
 "$HARNESS/build.sh" "$CFG"
 demo=$("$HARNESS/userspace.sh" "$CFG" demo)
 mkdir -p "$RUN"
