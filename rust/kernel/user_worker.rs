@@ -14,7 +14,7 @@ use crate::{
     error::from_err_ptr,
     ffi::{c_int, c_void},
     prelude::*,
-    str::{CStr, CStrExt as _},
+    str::CStr,
 };
 use core::mem::MaybeUninit;
 
@@ -74,7 +74,7 @@ where
 /// `arg` must come from `KBox::<F>::into_raw`, and ownership of it passes to this function.
 unsafe extern "C" fn worker_fn<F: FnOnce()>(arg: *mut c_void) -> c_int {
     // SAFETY: By the function's safety requirement, `arg` is an owned `KBox<F>`.
-    let f = unsafe { KBox::from_raw(arg.cast::<F>()) };
+    let f = KBox::into_inner(unsafe { KBox::from_raw(arg.cast::<F>()) });
     f();
     // A user worker has no user context to return to: it must exit instead of returning.
     // SAFETY: Everything `f` owned has been dropped when it returned; nothing of this frame is
