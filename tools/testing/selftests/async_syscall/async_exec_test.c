@@ -315,7 +315,44 @@ static long cpulist_count(const char *s)
 }
 
 /* The most workers a process may have: max(8, 4 * possible CPUs). */
-static int max_workers(void)
+#define MAX_WORKERS_SYSCTL "/proc/sys/kernel/async_syscall_max_workers"
+
+/* Read kernel.async_syscall_max_workers; -1 when it cannot be read. */
+static int read_max_workers_sysctl(void)
+{
+	char buf[32];
+	ssize_t len;
+	int fd;
+
+	fd = open(MAX_WORKERS_SYSCTL, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	return atoi(buf);
+}
+
+/* Write kernel.async_syscall_max_workers; returns 0 or -errno. */
+static int write_max_workers_sysctl(int value)
+{
+	char buf[32];
+	int fd, len, ret = 0;
+
+	fd = open(MAX_WORKERS_SYSCTL, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d\n", value);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The default of kernel.async_syscall_max_workers: 4 per possible CPU, >= 8. */
+static int default_max_workers(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_CONF), possible = 0;
 	char buf[256];
@@ -335,6 +372,14 @@ static int max_workers(void)
 	if (possible > cpus)
 		cpus = possible;
 	return cpus * 4 > 8 ? cpus * 4 : 8;
+}
+
+/* The worker limit in force. */
+static int max_workers(void)
+{
+	int limit = read_max_workers_sysctl();
+
+	return limit > 0 ? limit : default_max_workers();
 }
 
 /* A positive number from environment variable @name, else @def. */
@@ -1908,6 +1953,42 @@ TEST_F_TIMEOUT(async_exec, max_workers_limit, 120)
 	EXPECT_EQ(0, avail);
 	n = count_workers();
 	EXPECT_LE(n, limit) TH_LOG("%d workers, limit %d", n, limit);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F_TIMEOUT(async_exec, max_workers_sysctl, 120)
+{
+	static struct async_syscall_entry e[6];
+	static unsigned char got[6];
+	int old = read_max_workers_sysctl(), n, p[2];
+	unsigned char data[6] = { 1, 2, 3, 4, 5, 6 };
+	unsigned int i;
+
+	ASSERT_GT(old, 0) TH_LOG("cannot read %s", MAX_WORKERS_SYSCTL);
+	EXPECT_EQ(default_max_workers(), old);
+	/* Out of range: 1 to 4096. */
+	EXPECT_EQ(-EINVAL, write_max_workers_sysctl(0));
+	EXPECT_EQ(-EINVAL, write_max_workers_sysctl(4097));
+	EXPECT_EQ(old, read_max_workers_sysctl());
+
+	ASSERT_EQ(0, write_max_workers_sysctl(2));
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	for (i = 0; i < 6; i++)
+		e[i] = ENTRY(__NR_read, p[0], PTR(&got[i]), 1);
+	EXPECT_EQ(6, sys_async(e, 6)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	usleep(500 * 1000);
+	n = count_workers();
+	EXPECT_GE(n, 1);
+	EXPECT_LE(n, 2) TH_LOG("%d workers with the limit at 2", n);
+	/* Chains beyond the limit wait for a worker, then run. */
+	ASSERT_EQ(6, write(p[1], data, sizeof(data)));
+	EXPECT_TRUE(all_done(_metadata, e, 6, 3 * DONE_TIMEOUT_MS));
+	for (i = 0; i < 6; i++)
+		EXPECT_EQ(1, e[i].result);
+	EXPECT_LE(count_workers(), 2);
+	EXPECT_EQ(0, write_max_workers_sysctl(old));
 	close(p[0]);
 	close(p[1]);
 }
