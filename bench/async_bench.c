@@ -9,7 +9,8 @@
  *   uring   io_uring: linked SQEs (open/read/close with a direct descriptor in
  *           a registered fixed-file slot), waiting with io_uring_enter()
  *   pool    a user-space thread pool of the same thread count as the kernel's
- *           worker limit (max(8, 4 * possible CPUs)) running the plain calls,
+ *           worker limit (kernel.async_syscall_max_workers, by default
+ *           max(8, 4 * possible CPUs)) running the plain calls,
  *           each job completed through a futex word
  *
  * Cases (see docs/benchmarks.md):
@@ -1509,6 +1510,17 @@ int main(int argc, char **argv)
 
 	ncpu = possible_cpus();
 	pool_threads = ncpu * 4 > 8 ? ncpu * 4 : 8;
+	{
+		/* The kernel's worker limit, where the kernel has the sysctl. */
+		FILE *f = fopen("/proc/sys/kernel/async_syscall_max_workers", "r");
+		int mw;
+
+		if (f) {
+			if (fscanf(f, "%d", &mw) == 1 && mw > 0)
+				pool_threads = mw;
+			fclose(f);
+		}
+	}
 	if (pool_threads > 256)
 		pool_threads = 256;
 	pool_start(pool_threads);
@@ -1536,7 +1548,8 @@ int main(int argc, char **argv)
 	       "throughput this/reference).\n\n",
 	       u.release, u.version, ncpu, sysconf(_SC_NPROCESSORS_ONLN), reps,
 	       quick ? " (quick mode: 10x fewer iterations)" : "");
-	printf("Thread pool (e): %d threads (the kernel's worker limit, max(8, 4 × possible CPUs)). ",
+	printf("Thread pool (e): %d threads (the kernel's worker limit: "
+	       "kernel.async_syscall_max_workers, by default max(8, 4 × possible CPUs)). ",
 	       pool_threads);
 	if (workers >= 0)
 		printf("async_syscall workers alive at the end of the run: %d. ", workers);

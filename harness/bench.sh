@@ -7,6 +7,7 @@
 # writes it to docs/benchmarks.md with the config fragments, the QEMU command
 # line and the date.  Nonzero exit if the benchmark did not complete.
 #
+# NO_APPLY=1: build build/linux as it is (see README).
 # BENCH_TIMEOUT (s, default 2400): bound on the boot.  BENCH_ARGS: extra
 # arguments of async_bench (e.g. "-q" for a quick run; the document then says
 # so).  BENCH_DOC: output document (default docs/benchmarks.md).
@@ -19,7 +20,11 @@ BENCH_ARGS=${BENCH_ARGS:-}
 
 "$HARNESS/install-deps.sh"
 "$HARNESS/fetch-base.sh"
-"$HARNESS/series.sh" apply
+if [ -n "${NO_APPLY:-}" ]; then
+	log "NO_APPLY set: building build/linux as it is ($(git -C "$LINUX" log -1 --format='%h %s'))"
+else
+	"$HARNESS/series.sh" apply
+fi
 "$HARNESS/build.sh" "$CFG"
 
 mkdir -p "$BOUT"
@@ -102,7 +107,8 @@ kernel (QEMU TCG, 2 vCPUs):
   getppid opcode (case 2 uses `IORING_OP_NOP` there) and no fstat
   (`IORING_OP_STATX` with `AT_EMPTY_PATH`, which io_uring runs on io-wq).
 - **(e) pool**: a user-space thread pool with as many threads as the kernel's
-  worker limit (max(8, 4 × possible CPUs)), a mutex-protected queue, workers
+  worker limit (`kernel.async_syscall_max_workers`, by default max(8, 4 ×
+  possible CPUs)), a mutex-protected queue, workers
   sleeping on a futex, and each job completed through a futex word (woken
   only when the submitter is waiting).
 
