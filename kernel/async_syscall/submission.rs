@@ -35,6 +35,14 @@ pub(crate) enum Runner {
     Worker,
 }
 
+/// How a chain ended.
+pub(crate) enum ChainEnd {
+    /// Every entry completed; `false` if a completion could not be written back.
+    Completed(bool),
+    /// A fatal signal stopped the chain before its end: the process is going away.
+    Killed,
+}
+
 /// The entries of one call, copied from user space and checked.
 ///
 /// A submission does not change once built: workers share it, each running its own chains.
@@ -144,7 +152,10 @@ impl Submission {
     pub(crate) fn run_batch(&self) -> Result {
         let mut written_back = true;
         for chain in 0..self.chains() {
-            written_back &= self.run_chain(chain, Runner::Submitter);
+            match self.run_chain(chain, Runner::Submitter) {
+                ChainEnd::Completed(written) => written_back &= written,
+                ChainEnd::Killed => return Err(EINTR),
+            }
         }
         if written_back {
             Ok(())
@@ -156,24 +167,28 @@ impl Submission {
     /// Runs the entries of chain `chain` in order, completing each as it ends.
     ///
     /// Stops early, without completing the rest, when the task gets a fatal signal: the process
-    /// is going away. Returns whether every completion was written back.
-    pub(crate) fn run_chain(&self, chain: usize, runner: Runner) -> bool {
+    /// is going away.
+    pub(crate) fn run_chain(&self, chain: usize, runner: Runner) -> ChainEnd {
         let (first, end) = self.chains[chain];
         let mut results = match KVVec::with_capacity(end - first, GFP_KERNEL) {
             Ok(results) => results,
-            Err(_) => return self.complete_chain(chain, ENOMEM.to_errno() as isize),
+            Err(_) => {
+                return ChainEnd::Completed(self.complete_chain(chain, ENOMEM.to_errno() as isize))
+            }
         };
         let mut written_back = true;
         for index in first..end {
             if current!().fatal_signal_pending() {
-                return false;
+                return ChainEnd::Killed;
             }
-            let result = self.run(index, first, &results, runner);
+            let Some(result) = self.run(index, first, &results, runner) else {
+                return ChainEnd::Killed;
+            };
             // Cannot fail: `results` has room for every entry of the chain.
             let _ = results.push(result, GFP_KERNEL);
             written_back &= self.complete(index, result).is_ok();
         }
-        written_back
+        ChainEnd::Completed(written_back)
     }
 
     /// Completes every entry of chain `chain` as cancelled, without running it.
@@ -193,23 +208,26 @@ impl Submission {
 
     /// Runs entry `index` of the chain that starts at `first`, given the results of the chain's
     /// earlier entries, and returns its result.
-    fn run(&self, index: usize, first: usize, results: &[isize], runner: Runner) -> isize {
+    ///
+    /// Returns `None` when a worker took a fatal signal while restarting the entry: the signal is
+    /// consumed, and the worker must exit.
+    fn run(&self, index: usize, first: usize, results: &[isize], runner: Runner) -> Option<isize> {
         let entry = &self.entries[index];
         let mut args = *entry.args();
         for feed in entry.feeds() {
             // Feeds come from earlier entries of the same chain, which have results.
             let Some(&source) = results.get(feed.src - first) else {
-                return outcome::cancelled();
+                return Some(outcome::cancelled());
             };
             if outcome::is_failure(source) {
-                return outcome::cancelled();
+                return Some(outcome::cancelled());
             }
             // A result is a register value: the cast keeps its bits.
             args[feed.slot] = source as usize;
         }
         // The task may have been put under seccomp since the submission was checked.
         if seccomp::current_is_confined() {
-            return outcome::refused_under_seccomp();
+            return Some(outcome::refused_under_seccomp());
         }
         // SAFETY: This runs in a user task of the submitting process (the submitter or one of
         // its workers), in process context with no locks held. The number was checked against
@@ -217,9 +235,12 @@ impl Submission {
         // never return, act on the calling thread's own user state or recurse.
         let mut result = unsafe { syscall::invoke(entry.nr(), &args) };
         while runner == Runner::Worker && outcome::is_restart(result) {
-            // Restart only after a signal: a stop, or a fatal signal that ends the worker.
-            if !current!().signal_pending() || user_worker::handle_signals() {
+            // Restart only after a stop. A fatal signal is left pending for the caller to see.
+            if !current!().signal_pending() || current!().fatal_signal_pending() {
                 break;
+            }
+            if user_worker::handle_signals() {
+                return None;
             }
             result = if outcome::is_restart_block(result) {
                 // SAFETY: As above. `restart_syscall` resumes the system call that this thread
@@ -230,7 +251,7 @@ impl Submission {
                 unsafe { syscall::invoke(entry.nr(), &args) }
             };
         }
-        outcome::user_visible(result)
+        Some(outcome::user_visible(result))
     }
 
     /// Writes entry `index`'s result, then its status word, then wakes the futex waiters on it.

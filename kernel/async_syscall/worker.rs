@@ -6,7 +6,7 @@ use kernel::{cred::Credential, prelude::*, sync::Arc, user_worker};
 
 use crate::{
     pool::{cred_key, Next, Pool},
-    submission::Runner,
+    submission::{ChainEnd, Runner},
 };
 
 /// Starts a worker of `pool` in the current process, with the current thread's credentials.
@@ -27,9 +27,13 @@ fn run(pool: Arc<Pool>) {
         }
         match pool.next(key) {
             Next::Run(submission, chain) => {
-                submission.run_chain(chain, Runner::Worker);
+                let end = submission.run_chain(chain, Runner::Worker);
                 drop(submission);
                 user_worker::run_task_work();
+                if let ChainEnd::Killed = end {
+                    killed = true;
+                    break;
+                }
             }
             Next::Signal => continue,
             Next::Exit => break,
