@@ -37,7 +37,7 @@ stage="initramfs"
 "$HARNESS/initramfs.sh" "$CHECK/initramfs.cpio.gz" selftests "${progs[@]}"
 qrc=0
 "$HARNESS/qemu.sh" "$BUILD/out-$CFG/arch/x86/boot/bzImage" "$CHECK/initramfs.cpio.gz" \
-	"$CHECK/guest.log" "$CHECK/results.tap" "${CHECK_TIMEOUT:-900}" || qrc=$?
+	"$CHECK/guest.log" "$CHECK/results.tap" "${CHECK_TIMEOUT:-2700}" || qrc=$?
 t3=$(date +%s)
 log "times: series $((t1 - t0))s, kernel build $((t2 - t1))s, selftests+boot+tests $((t3 - t2))s"
 log "guest log: $CHECK/guest.log  TAP: $CHECK/results.tap"
