@@ -79,7 +79,9 @@ def main():
         problems.append("guest never reached init (no start marker): boot failure")
         start = len(console)
     if not end:
-        problems.append("no end marker: the guest crashed or hung before finishing")
+        problems.append("no end marker: the guest crashed, reset (triple fault: QEMU "
+                        "exits quietly with -no-reboot) or hung before finishing; "
+                        "last line: " + (console[-1] if console else "(empty log)"))
 
     # KUnit: kernel log lines (timestamped) printed before init started.
     kunit_lines = [TS.sub("", l) for l in console[:start] if TS.match(l)]
