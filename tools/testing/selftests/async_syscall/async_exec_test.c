@@ -13,39 +13,24 @@
 
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <linux/async_syscall.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "kselftest_harness.h"
-
-#ifndef __NR_async_submit
-#ifdef __x86_64__
-#define __NR_async_submit 473
-#else
-/* Unknown here: the probe then fails and every test is skipped. */
-#define __NR_async_submit -1
-#endif
-#endif
+#include "async_syscall_test.h"
 
 #ifndef __NR_futex_waitv
 #define __NR_futex_waitv 449
@@ -56,26 +41,6 @@
 #ifndef FUTEX2_PRIVATE
 #define FUTEX2_PRIVATE	128
 #endif
-
-#define ENTRY_SIZE	sizeof(struct async_syscall_entry)
-
-/* What each test puts in @result and @status before submitting. */
-#define RESULT_SENTINEL	((__s64)0x5eed5eed5eed5eedLL)
-#define STATUS_SENTINEL	0x5eedU
-
-#define STATUS_PENDING	((__u32)ASYNC_SYSCALL_STATUS_PENDING)
-#define STATUS_DONE	((__u32)ASYNC_SYSCALL_STATUS_DONE)
-
-/* A pointer as a system call argument. */
-#define PTR(p)		((__u64)(uintptr_t)(p))
-
-/* An entry for system call @_nr with the given arguments, not yet run. */
-#define ENTRY(_nr, ...) ((struct async_syscall_entry) {	\
-	.nr = (_nr),						\
-	.args = { __VA_ARGS__ },				\
-	.result = RESULT_SENTINEL,				\
-	.status = STATUS_SENTINEL,				\
-})
 
 /* The comm of worker threads. */
 #define WORKER_COMM	"async_syscall"
@@ -95,39 +60,11 @@
 /* Its exit code when no worker thread survived the execve. */
 #define EXEC_EXIT_CODE	42
 
-static long sys_async_submit(struct async_syscall_entry *entries,
-			     unsigned int nr_entries, size_t entry_size,
-			     unsigned int flags)
-{
-	return syscall(__NR_async_submit, entries, nr_entries, entry_size,
-		       flags);
-}
-
 /* Asynchronous submission: flags without ASYNC_SUBMIT_BATCH. */
 static long sys_async(struct async_syscall_entry *entries,
 		      unsigned int nr_entries)
 {
 	return sys_async_submit(entries, nr_entries, ENTRY_SIZE, 0);
-}
-
-/*
- * Whether this kernel has async_submit(2) at all. Zero entries is invalid
- * input, which a kernel that has the call rejects with EINVAL.
- */
-static bool async_submit_supported(void)
-{
-	long ret = sys_async_submit(NULL, 0, ENTRY_SIZE, ASYNC_SUBMIT_BATCH);
-
-	return ret == -1 && errno == EINVAL;
-}
-
-/* Use feed @k of @e: before @e runs, args[@slot] = entries[@src].result. */
-static void set_feed(struct async_syscall_entry *e, unsigned int k,
-		     __u32 src, __u32 slot)
-{
-	e->flags |= k ? ASYNC_SYSCALL_ENTRY_FEED1 : ASYNC_SYSCALL_ENTRY_FEED0;
-	e->feed[k].src = src;
-	e->feed[k].slot = slot;
 }
 
 static __u32 load_status(const struct async_syscall_entry *e)
@@ -439,12 +376,6 @@ static int wait_child(pid_t pid, int *status, int options, long timeout_ms)
 		}
 		usleep(10 * 1000);
 	}
-}
-
-/* Whether @fd is not an open file descriptor. */
-static bool fd_is_closed(int fd)
-{
-	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
 }
 
 /* The value of "@key:" in /proc/meminfo, in kB, or -1. */
@@ -1004,6 +935,35 @@ TEST_F(async_exec, cwd_and_files_shared)
  */
 
 /*
+ * Run @child in a forked child of this (root) process, which must exit 0
+ * without reporting a failure: the report it filled in, for the test to
+ * check and munmap().
+ */
+static struct report *run_cred_child(struct __test_metadata *_metadata,
+				     void (*child)(struct report *r))
+{
+	struct report *r;
+	int status;
+	pid_t pid;
+
+	r = report_new();
+	ASSERT_NE(NULL, r);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		child(r);
+		_exit(0);
+	}
+	ASSERT_EQ(0, wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
+		TH_LOG("child did not exit");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	EXPECT_STREQ("", r->msg);
+	return r;
+}
+
+/*
  * A thread that switches only itself to nobody (raw syscall, not glibc's
  * all-threads setresuid()) and submits: its entries run as nobody.
  */
@@ -1100,25 +1060,10 @@ static void submit_time_credentials_child(struct report *r)
 TEST_F_TIMEOUT(async_exec, submit_time_credentials, 180)
 {
 	struct report *r;
-	int status;
-	pid_t pid;
 
 	if (geteuid())
 		SKIP(return, "needs root");
-	r = report_new();
-	ASSERT_NE(NULL, r);
-
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		submit_time_credentials_child(r);
-		_exit(0);
-	}
-	ASSERT_EQ(0, wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
-		TH_LOG("child did not exit");
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		TH_LOG("child status %#x", status);
-	EXPECT_STREQ("", r->msg);
+	r = run_cred_child(_metadata, submit_time_credentials_child);
 	/* Thread T, nobody, submitted getuid and geteuid. */
 	EXPECT_EQ(UID_NOBODY, r->v[0]);
 	EXPECT_EQ(UID_NOBODY, r->v[1]);
@@ -1174,25 +1119,10 @@ static void cred_change_child(struct report *r)
 TEST_F_TIMEOUT(async_exec, cred_change_in_entry_is_safe, 180)
 {
 	struct report *r;
-	int status;
-	pid_t pid;
 
 	if (geteuid())
 		SKIP(return, "needs root");
-	r = report_new();
-	ASSERT_NE(NULL, r);
-
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		cred_change_child(r);
-		_exit(0);
-	}
-	ASSERT_EQ(0, wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
-		TH_LOG("child did not exit");
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		TH_LOG("child status %#x", status);
-	EXPECT_STREQ("", r->msg);
+	r = run_cred_child(_metadata, cred_change_child);
 	EXPECT_EQ(0, r->v[0]);
 	EXPECT_EQ(UID_NOBODY, r->v[1]);
 	EXPECT_EQ(UID_NOBODY, r->v[2]);

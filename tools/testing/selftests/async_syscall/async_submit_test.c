@@ -7,40 +7,25 @@
 
 #define _GNU_SOURCE
 #include <assert.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <linux/async_syscall.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "kselftest_harness.h"
-
-#ifndef __NR_async_submit
-#ifdef __x86_64__
-#define __NR_async_submit 473
-#else
-/* Unknown here: the probe then fails and every test is skipped. */
-#define __NR_async_submit -1
-#endif
-#endif
+#include "async_syscall_test.h"
 
 #ifdef __x86_64__
 #ifndef __NR_uretprobe
@@ -51,66 +36,18 @@
 #endif
 #endif
 
-#define ENTRY_SIZE	sizeof(struct async_syscall_entry)
-
 static_assert(sizeof(struct async_syscall_entry) == ASYNC_SYSCALL_ENTRY_SIZE_VER0,
 	      "struct async_syscall_entry changed size");
-
-/* What each test puts in @result and @status before submitting. */
-#define RESULT_SENTINEL	((__s64)0x5eed5eed5eed5eedLL)
-#define STATUS_SENTINEL	0x5eedU
-
-#define STATUS_PENDING	((__u32)ASYNC_SYSCALL_STATUS_PENDING)
-#define STATUS_DONE	((__u32)ASYNC_SYSCALL_STATUS_DONE)
-
-/* A pointer as a system call argument. */
-#define PTR(p)		((__u64)(uintptr_t)(p))
 
 /* Kernel-internal restart codes, which must never reach user space. */
 #define ERESTARTSYS_		512
 #define ERESTART_RESTARTBLOCK_	516
-
-/* An entry for system call @_nr with the given arguments, not yet run. */
-#define ENTRY(_nr, ...) ((struct async_syscall_entry) {	\
-	.nr = (_nr),						\
-	.args = { __VA_ARGS__ },				\
-	.result = RESULT_SENTINEL,				\
-	.status = STATUS_SENTINEL,				\
-})
-
-static long sys_async_submit(struct async_syscall_entry *entries,
-			     unsigned int nr_entries, size_t entry_size,
-			     unsigned int flags)
-{
-	return syscall(__NR_async_submit, entries, nr_entries, entry_size,
-		       flags);
-}
 
 static long sys_batch(struct async_syscall_entry *entries,
 		      unsigned int nr_entries)
 {
 	return sys_async_submit(entries, nr_entries, ENTRY_SIZE,
 				ASYNC_SUBMIT_BATCH);
-}
-
-/*
- * Whether this kernel has async_submit(2) at all. Zero entries is invalid
- * input, which a kernel that has the call rejects with EINVAL.
- */
-static bool async_submit_supported(void)
-{
-	long ret = sys_async_submit(NULL, 0, ENTRY_SIZE, ASYNC_SUBMIT_BATCH);
-
-	return ret == -1 && errno == EINVAL;
-}
-
-/* Use feed @k of @e: before @e runs, args[@slot] = entries[@src].result. */
-static void set_feed(struct async_syscall_entry *e, unsigned int k,
-		     __u32 src, __u32 slot)
-{
-	e->flags |= k ? ASYNC_SYSCALL_ENTRY_FEED1 : ASYNC_SYSCALL_ENTRY_FEED0;
-	e->feed[k].src = src;
-	e->feed[k].slot = slot;
 }
 
 static long ms_since(const struct timespec *t0)
@@ -242,12 +179,6 @@ static void make_tmpfile(struct __test_metadata *_metadata, char *path,
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ((ssize_t)len, write(fd, data, len));
 	ASSERT_EQ(0, close(fd));
-}
-
-/* Whether @fd is not an open file descriptor. */
-static bool fd_is_closed(int fd)
-{
-	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
 }
 
 /*

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the async_submit(2) selftests share: the system call number, entry
+ * sentinels and the ENTRY() initializer, the raw system call, the probe
+ * that skips every test on a kernel without it, and small helpers.
+ */
+#ifndef __ASYNC_SYSCALL_TEST_H
+#define __ASYNC_SYSCALL_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/async_syscall.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef __NR_async_submit
+#ifdef __x86_64__
+#define __NR_async_submit 473
+#else
+/* Unknown here: the probe then fails and every test is skipped. */
+#define __NR_async_submit -1
+#endif
+#endif
+
+#define ENTRY_SIZE	sizeof(struct async_syscall_entry)
+
+/* What each test puts in @result and @status before submitting. */
+#define RESULT_SENTINEL	((__s64)0x5eed5eed5eed5eedLL)
+#define STATUS_SENTINEL	0x5eedU
+
+#define STATUS_PENDING	((__u32)ASYNC_SYSCALL_STATUS_PENDING)
+#define STATUS_DONE	((__u32)ASYNC_SYSCALL_STATUS_DONE)
+
+/* A pointer as a system call argument. */
+#define PTR(p)		((__u64)(uintptr_t)(p))
+
+/* An entry for system call @_nr with the given arguments, not yet run. */
+#define ENTRY(_nr, ...) ((struct async_syscall_entry) {	\
+	.nr = (_nr),						\
+	.args = { __VA_ARGS__ },				\
+	.result = RESULT_SENTINEL,				\
+	.status = STATUS_SENTINEL,				\
+})
+
+static inline long sys_async_submit(struct async_syscall_entry *entries,
+				    unsigned int nr_entries, size_t entry_size,
+				    unsigned int flags)
+{
+	return syscall(__NR_async_submit, entries, nr_entries, entry_size,
+		       flags);
+}
+
+/*
+ * Whether this kernel has async_submit(2) at all. Zero entries is invalid
+ * input, which a kernel that has the call rejects with EINVAL.
+ */
+static inline bool async_submit_supported(void)
+{
+	long ret = sys_async_submit(NULL, 0, ENTRY_SIZE, ASYNC_SUBMIT_BATCH);
+
+	return ret == -1 && errno == EINVAL;
+}
+
+/* Use feed @k of @e: before @e runs, args[@slot] = entries[@src].result. */
+static inline void set_feed(struct async_syscall_entry *e, unsigned int k,
+			    __u32 src, __u32 slot)
+{
+	e->flags |= k ? ASYNC_SYSCALL_ENTRY_FEED1 : ASYNC_SYSCALL_ENTRY_FEED0;
+	e->feed[k].src = src;
+	e->feed[k].slot = slot;
+}
+
+/* Whether @fd is not an open file descriptor. */
+static inline bool fd_is_closed(int fd)
+{
+	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+#endif /* __ASYNC_SYSCALL_TEST_H */
