@@ -35,6 +35,9 @@ pub(crate) enum Runner {
     Worker,
 }
 
+/// The longest chain whose results are kept on the stack while it runs.
+const CHAIN_RESULTS_ON_STACK: usize = 16;
+
 /// How a chain ended.
 pub(crate) enum ChainEnd {
     /// Every entry completed; `false` if a completion could not be written back.
@@ -170,22 +173,33 @@ impl Submission {
     /// is going away.
     pub(crate) fn run_chain(&self, chain: usize, runner: Runner) -> ChainEnd {
         let (first, end) = self.chains[chain];
-        let mut results = match KVVec::with_capacity(end - first, GFP_KERNEL) {
-            Ok(results) => results,
-            Err(_) => {
-                return ChainEnd::Completed(self.complete_chain(chain, ENOMEM.to_errno() as isize))
-            }
+        let len = end - first;
+        // The results of the chain's entries so far, for its feeds: on the stack for short
+        // chains, which saves an allocation per chain.
+        let mut on_stack = [0isize; CHAIN_RESULTS_ON_STACK];
+        let mut on_heap;
+        let results: &mut [isize] = if len <= CHAIN_RESULTS_ON_STACK {
+            &mut on_stack[..len]
+        } else {
+            on_heap = match KVVec::from_elem(0, len, GFP_KERNEL) {
+                Ok(results) => results,
+                Err(_) => {
+                    let enomem = ENOMEM.to_errno() as isize;
+                    return ChainEnd::Completed(self.complete_chain(chain, enomem));
+                }
+            };
+            &mut on_heap[..]
         };
         let mut written_back = true;
         for index in first..end {
             if current!().fatal_signal_pending() {
                 return ChainEnd::Killed;
             }
-            let Some(result) = self.run(index, first, &results, runner) else {
+            let done = index - first;
+            let Some(result) = self.run(index, first, &results[..done], runner) else {
                 return ChainEnd::Killed;
             };
-            // Cannot fail: `results` has room for every entry of the chain.
-            let _ = results.push(result, GFP_KERNEL);
+            results[done] = result;
             written_back &= self.complete(index, result).is_ok();
         }
         ChainEnd::Completed(written_back)
