@@ -54,7 +54,7 @@ EOF
 chmod +x "$shim/qemu-system-x86_64"
 rm -f "$BOUT/qemu-cmdline.txt"
 
-extra="loglevel=4 kunit.enable=0"
+extra="loglevel=4 kunit.enable=0 tsc=reliable"
 [ -z "$BENCH_ARGS" ] || extra="$extra bench_args=${BENCH_ARGS// /,}"
 qrc=0
 PATH=$shim:$PATH "$HARNESS/qemu.sh" "$BUILD/out-$CFG/arch/x86/boot/bzImage" \
