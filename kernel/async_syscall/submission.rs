@@ -201,6 +201,11 @@ impl Submission {
             };
             results[done] = result;
             written_back &= self.complete(index, result).is_ok();
+            if runner == Runner::Worker {
+                // What a user thread would run on its way back to user space: the final
+                // `fput()` of a file the entry closed, for one.
+                user_worker::run_task_work();
+            }
         }
         ChainEnd::Completed(written_back)
     }

@@ -28,8 +28,8 @@ fn run(pool: Arc<Pool>) {
         match pool.next(key) {
             Next::Run(submission, chain) => {
                 let end = submission.run_chain(chain, Runner::Worker);
+                // The last reference to a submission may go here; dropping it frees memory only.
                 drop(submission);
-                user_worker::run_task_work();
                 if let ChainEnd::Killed = end {
                     killed = true;
                     break;
