@@ -18,14 +18,7 @@ BOUT=$BUILD/bench
 DOC=${BENCH_DOC:-$REPO/docs/benchmarks.md}
 BENCH_ARGS=${BENCH_ARGS:-}
 
-"$HARNESS/install-deps.sh"
-"$HARNESS/fetch-base.sh"
-if [ -n "${NO_APPLY:-}" ]; then
-	log "NO_APPLY set: building build/linux as it is ($(git -C "$LINUX" log -1 --format='%h %s'))"
-else
-	"$HARNESS/series.sh" apply
-fi
-"$HARNESS/build.sh" "$CFG"
+prepare_kernel "$CFG"
 
 mkdir -p "$BOUT"
 HDR=$BUILD/out-$CFG/usr/include

@@ -41,3 +41,16 @@ ensure_linux_worktree() {
 		git -C "$BASE" worktree add -q --detach "$LINUX" refs/tags/base
 	fi
 }
+
+# Install the toolchain, fetch the base, apply the series (unless NO_APPLY is
+# set) and build config <cfg>: the common start of run.sh and bench.sh.
+prepare_kernel() { # <cfg>
+	"$HARNESS/install-deps.sh"
+	"$HARNESS/fetch-base.sh"
+	if [ -n "${NO_APPLY:-}" ]; then
+		log "NO_APPLY set: building build/linux as it is ($(git -C "$LINUX" log -1 --format='%h %s'))"
+	else
+		"$HARNESS/series.sh" apply
+	fi
+	"$HARNESS/build.sh" "$1"
+}
