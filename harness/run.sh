@@ -8,14 +8,7 @@ set -euo pipefail
 CFG=${CFG:-run}
 RUN=$BUILD/run
 
-"$HARNESS/install-deps.sh"
-"$HARNESS/fetch-base.sh"
-if [ -n "${NO_APPLY:-}" ]; then
-	log "NO_APPLY set: building build/linux as it is ($(git -C "$LINUX" log -1 --format='%h %s'))"
-else
-	"$HARNESS/series.sh" apply
-fi
-"$HARNESS/build.sh" "$CFG"
+prepare_kernel "$CFG"
 demo=$("$HARNESS/userspace.sh" "$CFG" demo)
 mkdir -p "$RUN"
 "$HARNESS/initramfs.sh" "$RUN/initramfs.cpio.gz" demo "$demo"
