@@ -4,6 +4,10 @@
 # bookworm machine.  Idempotent: each step is skipped when already done.
 set -euo pipefail
 
+# rustup and cargo live under $HOME; CI may start without it set.
+: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
+
 BINDGEN_VERSION=0.73.2
 APT_PACKAGES=(clang-19 lld-19 llvm-19 libclang-19-dev bc bison flex
 	      libelf-dev libssl-dev cpio busybox-static qemu-system-x86

@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Common settings for the harness scripts; sourced, not run.
 
+# rustup and cargo live under $HOME; CI may start without it set.
+: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
+
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HARNESS/.." && pwd)
 BUILD=${BUILD:-$REPO/build}
