@@ -35,9 +35,9 @@ impl<'a> PoolSlot<'a> {
     /// `word` must be the slot of the current process, valid for `'a`, and accessed only
     /// atomically while `'a` lasts.
     pub(crate) unsafe fn from_raw(word: *mut *mut Pool) -> Self {
-        // SAFETY: By the safety requirements, `word` is valid, aligned and accessed atomically.
         // INVARIANT: The C side zeroes the slot of a new process and only this module and
         // `release` store to it.
+        // SAFETY: By the safety requirements, `word` is valid, aligned and accessed atomically.
         Self(unsafe { AtomicPtr::from_ptr(word) })
     }
 

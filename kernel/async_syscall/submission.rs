@@ -261,14 +261,17 @@ impl Submission {
             if user_worker::handle_signals() {
                 return None;
             }
-            result = if outcome::is_restart_block(result) {
-                // SAFETY: As above. `restart_syscall` resumes the system call that this thread
-                // just ran, from the restart block that system call left for it.
-                unsafe { syscall::invoke(uapi::__NR_restart_syscall, &[0; 6]) }
+            // `restart_syscall` resumes, from the restart block it left, the system call this
+            // thread just ran; other restart codes ask for the same call again.
+            let (nr, again) = if outcome::is_restart_block(result) {
+                (uapi::__NR_restart_syscall, [0; 6])
             } else {
-                // SAFETY: As above, for the same entry again.
-                unsafe { syscall::invoke(entry.nr(), &args) }
+                (entry.nr(), args)
             };
+            // SAFETY: Same context as the first run: a user task of the submitting process, no
+            // locks held. `nr` is the checked entry's number again, or `restart_syscall` for the
+            // restart block this thread itself just got, not one from user space.
+            result = unsafe { syscall::invoke(nr, &again) };
         }
         Some(outcome::user_visible(result))
     }
