@@ -13,10 +13,17 @@
 
 struct signal_struct;
 
+/* Number of 64-bit words of a thread's identity (kernel/async_syscall/). */
+#define ASYNC_SYSCALL_IDENTITY_WORDS	24
+
+/* Implemented in C, called by the Rust implementation. */
+void async_syscall_identity(u64 id[ASYNC_SYSCALL_IDENTITY_WORDS]);
+
 /* Implemented in Rust, called by the C entry point. */
 long async_syscall_submit(void **slot, unsigned int max_workers,
-			  void __user *entries, unsigned int nr_entries,
-			  size_t entry_size, unsigned int flags);
+			  unsigned int max_entries, void __user *entries,
+			  unsigned int nr_entries, size_t entry_size,
+			  unsigned int flags);
 void async_syscall_release(void *pool);
 
 #ifdef CONFIG_ASYNC_SYSCALL

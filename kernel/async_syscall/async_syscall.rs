@@ -11,11 +11,12 @@
 //! The crate is split one concept a file:
 //!
 //! - `defs`: the UAPI, wrapped for reading from user memory;
-//! - `policy`: which system calls are refused;
+//! - `identity`: what decides which workers may run a thread's entries;
+//! - `policy`: which system calls run, and which are refused;
 //! - `entry`: one checked entry, its chain and its feeds;
 //! - `outcome`: how a system call's return value becomes an entry's result;
 //! - `submission`: the entries of one call, their execution and their write-back;
-//! - `pool`: the queued chains and the workers of a process;
+//! - `pool`: the crews of workers of a process and the chains queued for them;
 //! - `worker`: the loop of one worker thread;
 //! - `slot`: where a process keeps its pool.
 
@@ -29,6 +30,7 @@ use kernel::{
 
 mod defs;
 mod entry;
+mod identity;
 mod outcome;
 mod policy;
 mod pool;
@@ -36,39 +38,83 @@ mod slot;
 mod submission;
 mod worker;
 
-use pool::cred_key;
+use identity::Identity;
+use policy::Mode;
 use slot::PoolSlot;
-use submission::Submission;
+use submission::{BatchEnd, Submission};
+use worker::Role;
 
-/// Queues `submission` on the process's pool, starting the workers it needs.
-fn queue(slot: &PoolSlot<'_>, max_workers: usize, submission: Submission) -> Result {
+/// The limits of `kernel.async_syscall_*` in force for one call.
+struct Limits {
+    max_workers: usize,
+    max_entries: usize,
+}
+
+/// Queues `submission`, made with `identity`, on the process's pool, and starts the workers it
+/// needs.
+///
+/// On failure nothing of the submission stays queued, and nothing of it ran.
+fn queue(
+    slot: &PoolSlot<'_>,
+    limits: &Limits,
+    identity: Identity,
+    submission: Submission,
+) -> Result {
     let pool = slot.get_or_create()?;
-    let key = cred_key(submission.cred());
-    let to_start = pool.queue(Arc::new(submission, GFP_KERNEL)?, max_workers)?;
+    let submission = Arc::new(submission, GFP_KERNEL_ACCOUNT)?;
+    let placed = pool.queue(
+        identity,
+        submission.clone(),
+        limits.max_workers,
+        limits.max_entries,
+    )?;
 
+    let runners = (0..placed.to_start).map(|_| Role::Runner);
+    let roles = Iterator::chain(runners, placed.standby.then_some(Role::Standby));
+    let to_start = placed.to_start + usize::from(placed.standby);
     let mut started = 0;
-    while started < to_start && worker::start(pool.clone()).is_ok() {
-        started += 1;
+    let mut failure = None;
+    for role in roles {
+        match worker::start(pool.clone(), placed.crew.clone(), role) {
+            Ok(()) => started += 1,
+            Err(err) => {
+                failure = Some(err);
+                break;
+            }
+        }
     }
-    if started == to_start {
-        return Ok(());
-    }
-    // No worker of the submitter's credentials is left to run what is queued: complete it as
-    // cancelled, so that no waiter waits forever, and report the failure.
-    let orphans = pool.not_started(key, to_start - started);
-    if orphans.is_empty() {
-        return Ok(());
-    }
+    let mut orphans = KVec::new();
+    // The standby, if any, is started last: it failed if anything did.
+    let taken = pool.settle(
+        &placed.crew,
+        Some(&submission),
+        started,
+        to_start - started,
+        placed.standby && failure.is_some(),
+        &mut orphans,
+    );
+    // Left with no worker: complete them, so that no waiter waits for ever.
     for queued in orphans {
         queued.cancel();
     }
-    Err(EAGAIN)
+    match failure {
+        Some(err) if !taken => {
+            if outcome::is_restart(err.to_errno() as isize) {
+                // `copy_process()` refuses to clone a thread with a signal pending: let the
+                // signal be handled and the call restart, as for fork().
+                Err(err)
+            } else {
+                Err(EAGAIN)
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Runs async_submit(2) for the current task and returns the number of entries it took.
 fn submit(
     slot: &PoolSlot<'_>,
-    max_workers: usize,
+    limits: &Limits,
     entries: UserPtr,
     nr_entries: u32,
     entry_size: usize,
@@ -82,14 +128,25 @@ fn submit(
         return Err(EPERM);
     }
 
-    let submission = Submission::copy_from_user(entries, nr_entries, entry_size)?;
-    submission.mark_pending()?;
-    if flags & defs::SUBMIT_BATCH != 0 {
-        submission.run_batch()?;
+    let mode = if flags & defs::SUBMIT_BATCH != 0 {
+        Mode::Batch
     } else {
-        queue(slot, max_workers, submission)?;
+        Mode::Async
+    };
+    let submission = Submission::copy_from_user(entries, nr_entries, entry_size, mode)?;
+    submission.mark_pending()?;
+    match mode {
+        Mode::Batch => match submission.run_batch()? {
+            BatchEnd::Completed => Ok(nr_entries),
+            // Fewer than `nr_entries`, so it fits.
+            BatchEnd::Interrupted(done) => Ok(done as u32),
+        },
+        Mode::Async => {
+            let identity = Identity::of_current(identity::current_words());
+            queue(slot, limits, identity, submission)?;
+            Ok(nr_entries)
+        }
     }
-    Ok(nr_entries)
 }
 
 /// The body of `SYSCALL_DEFINE4(async_submit)`.
@@ -97,13 +154,14 @@ fn submit(
 /// # Safety
 ///
 /// Must be called from the system call path of a user task, as the C entry point does, with
-/// `slot` the pool slot of the task's process. `max_workers` is the most workers the pool may
-/// have (`kernel.async_syscall_max_workers`). `entries` is a user-space address and is never
-/// dereferenced directly.
+/// `slot` the pool slot of the task's process. `max_workers` and `max_entries` are
+/// `kernel.async_syscall_max_workers` and `kernel.async_syscall_max_entries`. `entries` is a
+/// user-space address and is never dereferenced directly.
 #[export]
 pub unsafe extern "C" fn async_syscall_submit(
     slot: *mut *mut c_void,
     max_workers: c_uint,
+    max_entries: c_uint,
     entries: *mut c_void,
     nr_entries: c_uint,
     entry_size: usize,
@@ -112,9 +170,13 @@ pub unsafe extern "C" fn async_syscall_submit(
     // SAFETY: The C entry point passes the slot of the current process, which outlives the
     // call, and every access to it is atomic.
     let slot = unsafe { PoolSlot::from_raw(slot.cast()) };
+    let limits = Limits {
+        max_workers: usize::try_from(max_workers).unwrap_or(usize::MAX),
+        max_entries: usize::try_from(max_entries).unwrap_or(usize::MAX),
+    };
     match submit(
         &slot,
-        usize::try_from(max_workers).unwrap_or(usize::MAX),
+        &limits,
         UserPtr::from_ptr(entries),
         nr_entries,
         entry_size,

@@ -37,7 +37,7 @@ impl Entry {
     /// Checks entry `index` of a submission, whose chain starts at entry `chain_start`.
     ///
     /// Returns `EINVAL` for unknown flags, nonzero reserved bits, a number out of range or a bad
-    /// feed, and `EOPNOTSUPP` for a refused system call.
+    /// feed, and `EOPNOTSUPP` for a system call refused whatever its arguments.
     pub(crate) fn from_desc(
         desc: &uapi::async_syscall_entry,
         index: usize,
@@ -49,6 +49,8 @@ impl Entry {
         if desc.nr >= syscall::NR_SYSCALLS {
             return Err(EINVAL);
         }
+        // Refused whatever its arguments. The arguments are checked by the caller, which knows the
+        // mode (`policy::check()`), and again once feeds have filled them in.
         if policy::is_refused(desc.nr) {
             return Err(EOPNOTSUPP);
         }

@@ -40,16 +40,7 @@ pub(crate) fn is_restart_block(result: isize) -> bool {
 /// exit path to restart it. An entry has no such path back into itself, so the interruption is
 /// reported as it is when no restart is possible.
 pub(crate) fn user_visible(result: isize) -> isize {
-    let restart = [
-        ERESTARTSYS,
-        ERESTARTNOINTR,
-        ERESTARTNOHAND,
-        ERESTART_RESTARTBLOCK,
-    ];
-    if restart
-        .iter()
-        .any(|code| code.to_errno() as isize == result)
-    {
+    if is_restart(result) {
         EINTR.to_errno() as isize
     } else {
         result
@@ -59,6 +50,29 @@ pub(crate) fn user_visible(result: isize) -> isize {
 /// The result of an entry that did not run because a feed source failed.
 pub(crate) fn cancelled() -> isize {
     ECANCELED.to_errno() as isize
+}
+
+/// The result of an entry that the policy refuses with the arguments its feeds gave it.
+pub(crate) fn refused() -> isize {
+    EOPNOTSUPP.to_errno() as isize
+}
+
+/// The error with which a batch whose first entry was interrupted by a signal fails.
+///
+/// It is the restart code the entry returned, so that the system call exit path restarts the
+/// whole batch after the signal, or fails it with `EINTR`, as it would have done for that entry
+/// alone. `-ERESTART_RESTARTBLOCK` would restart the entry's own restart block in place of the
+/// batch: it becomes `-ERESTARTNOHAND`, which restarts the batch unless a handler ran. Any other
+/// value (a fatal signal) is `EINTR`.
+pub(crate) fn batch_restart(code: isize) -> Error {
+    if is_restart_block(code) {
+        return ERESTARTNOHAND;
+    }
+    RESTART_CODES
+        .iter()
+        .copied()
+        .find(|restart| restart.to_errno() as isize == code)
+        .unwrap_or(EINTR)
 }
 
 /// The result of an entry that did not run because the task became confined by seccomp.
@@ -95,5 +109,15 @@ mod tests {
         }
         assert_eq!(user_visible(-2), -2);
         assert_eq!(user_visible(42), 42);
+    }
+
+    #[test]
+    fn batch_restarts_the_whole_call() {
+        for code in [ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND] {
+            assert_eq!(batch_restart(code.to_errno() as isize), code);
+        }
+        let block = ERESTART_RESTARTBLOCK.to_errno() as isize;
+        assert_eq!(batch_restart(block), ERESTARTNOHAND);
+        assert_eq!(batch_restart(0), EINTR);
     }
 }

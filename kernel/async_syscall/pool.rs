@@ -1,43 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The worker pool of a process: the submissions waiting to run and the workers that run them.
+//! The worker pool of a process: its crews of workers and the chains waiting for them.
 //!
 //! There is one pool per process, created by its first asynchronous submission and released
 //! when the process exits or execs. Its workers are user workers of the process (threads named
-//! `async_syscall`), created on demand by a submitting thread, up to the limit the submitting
-//! thread passes (`kernel.async_syscall_max_workers`); a worker that finds nothing to do for
-//! [`IDLE_TIMEOUT_MS`] exits.
+//! `async_syscall`). A worker is a clone of the thread that submitted the work it was started
+//! for, so it has that thread's [`Identity`]; the workers of one identity form a [`Crew`], and a
+//! crew only runs chains submitted with its identity. An entry therefore always runs with the
+//! credentials, files, fs context, namespaces, seccomp filter and cgroup its submitter had at
+//! submission, whichever worker runs it.
 //!
-//! A worker runs entries with the credentials it was created with, which are those of the
-//! thread that submitted the work that needed it. It takes only the chains of submissions made
-//! with those same credentials, so an entry never runs under another thread's credentials and no
-//! credentials are ever overridden. A worker whose credentials an entry changed (`setuid()` and
-//! friends) finishes its chain and leaves; queued chains that no worker of their credentials
-//! remains to run are cancelled.
+//! Workers are started by the submitting thread, as clones of itself:
+//!
+//! - a submission first wakes idle workers of its crew, one per chain;
+//! - for the chains left it starts new workers, as long as its crew has fewer than
+//!   `kernel.async_syscall_max_workers`;
+//! - when every worker of the crew is busy and none has started or finished a chain for
+//!   [`STALL_MS`], the workers are taken as blocked in the kernel: a worker is started for every
+//!   chain of the crew that waits, whatever the limit, so that a blocked chain never holds up
+//!   another one for much longer than that;
+//! - while chains wait beyond the limit, the crew has a standby worker, which runs no chain but
+//!   checks every [`STALL_MS`] whether the crew is stalled, and then starts the workers itself,
+//!   as clones of itself: chains queued behind blocked ones get a worker even if nothing else is
+//!   ever submitted;
+//! - a crew with work always has a worker, so no chain waits for a worker that will never come.
+//!
+//! A worker that finds nothing to do for [`IDLE_TIMEOUT_MS`] exits, and a crew with no worker
+//! left is removed.
 //!
 //! Lock order: the pool's `inner` lock is a leaf: no other lock is taken under it, and no entry
 //! runs and no user memory is touched under it.
 
 use kernel::{
-    cred::Credential,
     new_condvar, new_mutex,
     prelude::*,
     sync::{Arc, CondVar, CondVarTimeoutResult, Mutex},
-    time::msecs_to_jiffies,
+    time::{msecs_to_jiffies, Delta, Instant, Monotonic},
 };
 
-use crate::submission::Submission;
+use crate::{identity::Identity, submission::Submission};
 
 /// How long an idle worker waits for work before it exits, in milliseconds.
 pub(crate) const IDLE_TIMEOUT_MS: u32 = 5000;
 
-/// The identity of a set of credentials, for matching work to workers.
-///
-/// Credentials are compared by address: threads share their credentials until one of them
-/// changes its own, which gives it new ones.
-pub(crate) fn cred_key(cred: &Credential) -> usize {
-    cred.as_ptr() as usize
-}
+/// How long the busy workers of a crew may go without starting or finishing a chain before a
+/// submission takes them as blocked, in milliseconds.
+pub(crate) const STALL_MS: i64 = 20;
 
 /// A submission with chains that no worker has started yet.
 pub(crate) struct Queued {
@@ -53,59 +61,122 @@ impl Queued {
             self.submission.cancel_chain(chain);
         }
     }
+
+    /// The number of entries of the chains not started yet.
+    fn entries_left(&self) -> usize {
+        (self.next_chain..self.submission.chains())
+            .map(|chain| self.submission.chain_len(chain))
+            .sum()
+    }
 }
 
-/// How many workers of one set of credentials a pool has, and how many of them are idle.
-struct CredWorkers {
-    key: usize,
-    workers: usize,
-    idle: usize,
+/// The workers of one identity: what they share with the chains they run.
+#[pin_data]
+pub(crate) struct Crew {
+    identity: Identity,
+    /// Signalled when a chain of this crew is queued, or when its idle workers must leave.
+    #[pin]
+    work_queued: CondVar,
+    /// The standby worker sleeps on it between checks; never signalled.
+    #[pin]
+    standby_tick: CondVar,
 }
 
-/// The state of a pool, under its lock.
-struct PoolInner {
-    queue: KVec<Queued>,
-    creds: KVec<CredWorkers>,
-    workers: usize,
-}
-
-impl PoolInner {
-    fn cred_workers(&mut self, key: usize) -> Option<&mut CredWorkers> {
-        self.creds.iter_mut().find(|c| c.key == key)
+impl Crew {
+    /// The identity of the crew's workers.
+    pub(crate) fn identity(&self) -> &Identity {
+        &self.identity
     }
 
-    /// Takes the next chain of the oldest queued submission made with credentials `key`.
-    fn take_chain(&mut self, key: usize) -> Option<(Arc<Submission>, usize)> {
-        let pos = self
-            .queue
-            .iter()
-            .position(|q| cred_key(q.submission.cred()) == key)?;
-        let queued = &mut self.queue[pos];
+    fn new(identity: Identity) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            try_pin_init!(Self {
+                identity,
+                work_queued <- new_condvar!(),
+                standby_tick <- new_condvar!(),
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
+    }
+}
+
+/// The state of a crew, under the pool's lock.
+///
+/// # Invariants
+///
+/// - `queued_chains` is the number of chains of `queue` that no worker has started.
+/// - `idle <= workers` and `woken <= idle`.
+/// - `starting <= workers`.
+/// - A crew with a nonempty `queue` has at least one worker, or a submitter that is about to
+///   start one for the submission it queued and that takes it back if it cannot.
+struct CrewState {
+    crew: Arc<Crew>,
+    queue: KVec<Queued>,
+    queued_chains: usize,
+    /// Workers of the crew, started or being started.
+    workers: usize,
+    /// Workers being started by a submitter, which does not know yet whether it can.
+    starting: usize,
+    /// Workers waiting for work.
+    idle: usize,
+    /// Idle workers woken for chains, that have not taken one yet.
+    woken: usize,
+    /// When a worker of the crew last started or finished a chain.
+    progress: Instant<Monotonic>,
+    /// Idle workers must leave: other identities need room.
+    retire: bool,
+    /// The crew has a standby worker, counted in `workers`.
+    standby: bool,
+    /// The crew needs a standby that could not be started: the next runner that asks for work
+    /// becomes one.
+    needs_standby: bool,
+}
+
+impl CrewState {
+    /// Takes the next queued chain.
+    fn take_chain(&mut self) -> Option<(Arc<Submission>, usize)> {
+        let queued = self.queue.first_mut()?;
         let chain = queued.next_chain;
         let submission = queued.submission.clone();
         queued.next_chain += 1;
         if queued.next_chain == submission.chains() {
-            drop(self.queue.remove(pos));
+            drop(self.queue.remove(0));
         }
+        // INVARIANT: One chain of `queue` was started.
+        self.queued_chains = self.queued_chains.saturating_sub(1);
+        self.progress = Instant::now();
         Some((submission, chain))
     }
 
-    /// Removes every queued submission made with credentials `key`.
-    fn take_queued(&mut self, key: usize) -> KVec<Queued> {
-        let mut taken = KVec::new();
-        let mut pos = 0;
-        while pos < self.queue.len() {
-            if cred_key(self.queue[pos].submission.cred()) == key {
-                if let Ok(queued) = self.queue.remove(pos) {
-                    // On allocation failure the submission is dropped uncompleted: its waiters
-                    // see no completion, as when the process exits.
-                    let _ = taken.push(queued, GFP_KERNEL);
-                }
-            } else {
-                pos += 1;
-            }
+    /// Whether every worker is busy and none has started or finished a chain for [`STALL_MS`].
+    fn stalled(&self) -> bool {
+        self.idle == 0
+            && self.workers > 0
+            && self.progress.elapsed() >= Delta::from_millis(STALL_MS)
+    }
+}
+
+/// The state of a pool, under its lock.
+struct PoolInner {
+    crews: KVec<CrewState>,
+    /// Entries queued or running on workers, against `kernel.async_syscall_max_entries`.
+    in_flight: usize,
+}
+
+impl PoolInner {
+    fn crew(&mut self, crew: &Arc<Crew>) -> Option<&mut CrewState> {
+        self.crews.iter_mut().find(|c| Arc::ptr_eq(&c.crew, crew))
+    }
+
+    /// Removes the crew at `pos`; returns its queued submissions, which no worker will run.
+    fn remove_crew(&mut self, pos: usize) -> KVec<Queued> {
+        let Ok(state) = self.crews.remove(pos) else {
+            return KVec::new();
+        };
+        for queued in state.queue.iter() {
+            self.in_flight = self.in_flight.saturating_sub(queued.entries_left());
         }
-        taken
+        state.queue
     }
 }
 
@@ -115,7 +186,29 @@ pub(crate) enum Next {
     Run(Arc<Submission>, usize),
     /// Handle signals, then ask again.
     Signal,
-    /// Leave the pool: idle too long.
+    /// Become the crew's standby.
+    Standby,
+    /// Leave the pool: idle too long, or retired.
+    Exit,
+}
+
+/// How a submission was queued.
+pub(crate) struct Placed {
+    /// The crew that runs it.
+    pub(crate) crew: Arc<Crew>,
+    /// How many workers the caller must start for it.
+    pub(crate) to_start: usize,
+    /// Whether the caller must also start a standby worker.
+    pub(crate) standby: bool,
+}
+
+/// What the standby worker of a crew does next.
+pub(crate) enum Standby {
+    /// Start this many workers, counted as members of the crew already, then ask again.
+    Start(usize),
+    /// Handle signals, then ask again.
+    Signal,
+    /// No chain waits any more: leave the pool.
     Exit,
 }
 
@@ -124,9 +217,6 @@ pub(crate) enum Next {
 pub(crate) struct Pool {
     #[pin]
     inner: Mutex<PoolInner>,
-    /// Signalled when chains are queued.
-    #[pin]
-    work_queued: CondVar,
 }
 
 impl Pool {
@@ -135,84 +225,260 @@ impl Pool {
         Arc::pin_init(
             try_pin_init!(Self {
                 inner <- new_mutex!(PoolInner {
-                    queue: KVec::new(),
-                    creds: KVec::new(),
-                    workers: 0,
+                    crews: KVec::new(),
+                    in_flight: 0,
                 }),
-                work_queued <- new_condvar!(),
             }),
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )
     }
 
-    /// Queues the chains of `submission` and returns how many workers the caller must start, for
-    /// a pool of at most `max_workers`.
+    /// Queues the chains of `submission`, made with `identity`, and returns its crew and how many
+    /// workers of it the caller must start, counted as members of the crew already.
     ///
-    /// The workers to start are counted as members of the pool already; the caller reports
-    /// those it failed to start with [`Pool::not_started`].
-    pub(crate) fn queue(&self, submission: Arc<Submission>, max_workers: usize) -> Result<usize> {
-        let key = cred_key(submission.cred());
+    /// Fails with `EAGAIN` when the process would have more than `max_entries` entries in flight.
+    /// The caller reports workers it failed to start with [`Pool::not_started`].
+    pub(crate) fn queue(
+        &self,
+        identity: Identity,
+        submission: Arc<Submission>,
+        max_workers: usize,
+        max_entries: usize,
+    ) -> Result<Placed> {
         let chains = submission.chains();
+        let entries = submission.len();
         let mut inner = self.inner.lock();
-        if inner.cred_workers(key).is_none() {
-            inner.creds.push(
-                CredWorkers {
-                    key,
-                    workers: 0,
-                    idle: 0,
-                },
-                GFP_KERNEL,
-            )?;
+        if inner.in_flight.saturating_add(entries) > max_entries {
+            return Err(EAGAIN);
         }
-        inner.queue.push(
+        let pos = match inner
+            .crews
+            .iter()
+            .position(|c| c.crew.identity.matches(&identity))
+        {
+            Some(pos) => pos,
+            None => {
+                let crew = Crew::new(identity)?;
+                inner.crews.push(
+                    CrewState {
+                        crew,
+                        queue: KVec::new(),
+                        queued_chains: 0,
+                        workers: 0,
+                        starting: 0,
+                        idle: 0,
+                        woken: 0,
+                        progress: Instant::now(),
+                        retire: false,
+                        standby: false,
+                        needs_standby: false,
+                    },
+                    GFP_KERNEL_ACCOUNT,
+                )?;
+                inner.crews.len() - 1
+            }
+        };
+        let state = &mut inner.crews[pos];
+        state.queue.push(
             Queued {
                 submission,
                 next_chain: 0,
             },
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
+        // INVARIANT: The submission's chains were queued; `woken` stays within `idle`.
+        state.queued_chains += chains;
+        state.retire = false;
+        let stalled = state.stalled();
+        let wake = chains.min(state.idle.saturating_sub(state.woken));
+        state.woken += wake;
+        let to_start = if stalled {
+            // Started workers count as progress: the next check waits for them.
+            state.progress = Instant::now();
+            state.queued_chains.saturating_sub(state.woken)
+        } else {
+            (chains - wake).min(max_workers.saturating_sub(state.workers))
+        };
+        // A crew with work always has a worker: without one that is running already, the
+        // submitter starts its own rather than count on another submitter's.
+        let to_start = if state.workers == state.starting {
+            to_start.max(1)
+        } else {
+            to_start
+        };
+        // Chains left waiting beyond the limit: a standby watches over them.
+        let standby = !state.standby && wake + to_start < chains;
+        state.standby |= standby;
+        state.needs_standby &= !standby;
+        let count = to_start + usize::from(standby);
+        // INVARIANT: The workers to start are counted in both.
+        state.workers += count;
+        state.starting += count;
+        let crew = state.crew.clone();
+        inner.in_flight += entries;
+        drop(inner);
+        for _ in 0..wake {
+            crew.work_queued.notify_one();
+        }
+        Ok(Placed {
+            crew,
+            to_start,
+            standby,
+        })
+    }
 
-        let room = max_workers.saturating_sub(inner.workers);
-        let idle = inner.cred_workers(key).map_or(0, |c| c.idle);
-        let start = chains.saturating_sub(idle).min(room);
-        inner.workers += start;
-        if let Some(c) = inner.cred_workers(key) {
-            c.workers += start;
+    /// Reports how the workers that [`Pool::queue`] asked for went: `started` of them were
+    /// started, `failed` could not be, the standby among them if `standby_failed`.
+    ///
+    /// Returns `false` if the call that made `submission` must fail: a worker could not be started
+    /// and no chain of the submission has started yet. The submission is then taken off the
+    /// queue, so nothing of it remains; the idle workers of other crews are asked to leave, to
+    /// make room for a new attempt. Otherwise the submission stays queued and `true` is returned;
+    /// a standby that could not be started is replaced by the next runner that asks for work.
+    /// Queued submissions that the crew has no worker left to run are returned in `orphans`, for
+    /// the caller to cancel.
+    pub(crate) fn settle(
+        &self,
+        crew: &Arc<Crew>,
+        submission: Option<&Arc<Submission>>,
+        started: usize,
+        failed: usize,
+        standby_failed: bool,
+        orphans: &mut KVec<Queued>,
+    ) -> bool {
+        let mut inner = self.inner.lock();
+        let Some(pos) = inner.crews.iter().position(|c| Arc::ptr_eq(&c.crew, crew)) else {
+            return failed == 0;
+        };
+        let state = &mut inner.crews[pos];
+        // INVARIANT: Those workers were counted in both by `queue()` or `standby()`.
+        state.starting = state.starting.saturating_sub(started + failed);
+        state.workers = state.workers.saturating_sub(failed);
+        if failed == 0 {
+            return true;
+        }
+        if standby_failed {
+            state.standby = false;
+            state.needs_standby = true;
+        }
+        let mut taken = None;
+        if let Some(at) = submission.and_then(|submission| {
+            state
+                .queue
+                .iter()
+                .position(|q| Arc::ptr_eq(&q.submission, submission) && q.next_chain == 0)
+        }) {
+            if let Ok(queued) = state.queue.remove(at) {
+                // INVARIANT: None of its chains had started.
+                state.queued_chains = state
+                    .queued_chains
+                    .saturating_sub(queued.submission.chains());
+                taken = Some(queued);
+            }
+        }
+        if let Some(queued) = &taken {
+            inner.in_flight = inner.in_flight.saturating_sub(queued.entries_left());
+        }
+        let mut retiring = KVec::new();
+        for other in inner.crews.iter_mut() {
+            if other.idle > 0 && !Arc::ptr_eq(&other.crew, crew) {
+                other.retire = true;
+                // On allocation failure that crew's idle workers leave on their idle timeout.
+                let _ = retiring.push(other.crew.clone(), GFP_KERNEL);
+            }
+        }
+        if inner.crews[pos].workers == 0 {
+            // No worker left: what is still queued would wait for ever.
+            for queued in inner.remove_crew(pos) {
+                // On allocation failure the submission is dropped uncompleted: its waiters see
+                // no completion, as when the process exits.
+                let _ = orphans.push(queued, GFP_KERNEL);
+            }
         }
         drop(inner);
-        self.work_queued.notify_all();
-        Ok(start)
+        for other in retiring.iter() {
+            other.work_queued.notify_all();
+        }
+        // The submission is dropped outside the lock.
+        let failed_call = taken.is_some();
+        drop(taken);
+        !failed_call
     }
 
-    /// Takes back `count` workers of credentials `key` that could not be started.
-    ///
-    /// When no worker of those credentials is left, their queued submissions are removed and
-    /// returned, to be completed as cancelled by the caller.
-    pub(crate) fn not_started(&self, key: usize, count: usize) -> KVec<Queued> {
-        self.leave(key, count)
-    }
-
-    /// Waits for the next chain a worker of credentials `key` should run.
-    pub(crate) fn next(&self, key: usize) -> Next {
+    /// Waits until the crew of a standby worker is stalled, or has nothing left waiting.
+    pub(crate) fn standby(&self, crew: &Arc<Crew>) -> Standby {
         let mut inner = self.inner.lock();
         loop {
-            if let Some((submission, chain)) = inner.take_chain(key) {
+            let Some(state) = inner.crew(crew) else {
+                return Standby::Exit;
+            };
+            if state.queued_chains == 0 {
+                // INVARIANT: The standby leaves; it is removed from `workers` by `leave()`.
+                state.standby = false;
+                return Standby::Exit;
+            }
+            if state.stalled() {
+                let count = state.queued_chains.saturating_sub(state.woken);
+                // INVARIANT: Counted in both until `settle()`.
+                state.workers += count;
+                state.starting += count;
+                // Started workers count as progress: the next check waits for them.
+                state.progress = Instant::now();
+                return Standby::Start(count);
+            }
+            let waited = crew
+                .standby_tick
+                .wait_interruptible_timeout(&mut inner, msecs_to_jiffies(STALL_MS as u32));
+            if let CondVarTimeoutResult::Signal { .. } = waited {
+                return Standby::Signal;
+            }
+        }
+    }
+
+    /// Waits for the next chain a worker of `crew` should run, after it finished `done` entries.
+    pub(crate) fn next(&self, crew: &Arc<Crew>, done: usize) -> Next {
+        let mut inner = self.inner.lock();
+        inner.in_flight = inner.in_flight.saturating_sub(done);
+        let Some(state) = inner.crew(crew) else {
+            return Next::Exit;
+        };
+        if done != 0 {
+            state.progress = Instant::now();
+        }
+        loop {
+            let Some(state) = inner.crew(crew) else {
+                return Next::Exit;
+            };
+            if state.needs_standby && !state.standby && state.queued_chains > 0 {
+                // This worker becomes the crew's standby.
+                state.needs_standby = false;
+                state.standby = true;
+                return Next::Standby;
+            }
+            if let Some((submission, chain)) = state.take_chain() {
                 return Next::Run(submission, chain);
             }
-            if let Some(c) = inner.cred_workers(key) {
-                c.idle += 1;
+            if state.retire {
+                return Next::Exit;
             }
-            let waited = self
+            state.idle += 1;
+            let waited = crew
                 .work_queued
                 .wait_interruptible_timeout(&mut inner, msecs_to_jiffies(IDLE_TIMEOUT_MS));
-            if let Some(c) = inner.cred_workers(key) {
-                c.idle -= 1;
+            let Some(state) = inner.crew(crew) else {
+                return Next::Exit;
+            };
+            // INVARIANT: `woken` stays within `idle`.
+            state.idle = state.idle.saturating_sub(1);
+            state.woken = state.woken.min(state.idle);
+            if state.woken > 0 {
+                state.woken -= 1;
             }
             match waited {
                 CondVarTimeoutResult::Woken { .. } => continue,
                 CondVarTimeoutResult::Signal { .. } => return Next::Signal,
                 CondVarTimeoutResult::Timeout => {
-                    if let Some((submission, chain)) = inner.take_chain(key) {
+                    if let Some((submission, chain)) = state.take_chain() {
                         return Next::Run(submission, chain);
                     }
                     return Next::Exit;
@@ -221,23 +487,22 @@ impl Pool {
         }
     }
 
-    /// Removes `count` workers of credentials `key` from the pool.
+    /// Removes a worker of `crew` from the pool, after it finished `done` entries.
     ///
-    /// Returns the queued submissions that no worker is left to run, for the caller to cancel.
-    pub(crate) fn leave(&self, key: usize, count: usize) -> KVec<Queued> {
+    /// Returns the queued submissions that no worker of the crew is left to run, for the caller
+    /// to cancel.
+    pub(crate) fn leave(&self, crew: &Arc<Crew>, done: usize) -> KVec<Queued> {
         let mut inner = self.inner.lock();
-        inner.workers -= count;
-        let left = match inner.cred_workers(key) {
-            Some(c) => {
-                c.workers -= count;
-                c.workers
-            }
-            None => return KVec::new(),
+        inner.in_flight = inner.in_flight.saturating_sub(done);
+        let Some(pos) = inner.crews.iter().position(|c| Arc::ptr_eq(&c.crew, crew)) else {
+            return KVec::new();
         };
-        if left != 0 {
+        let state = &mut inner.crews[pos];
+        state.workers = state.workers.saturating_sub(1);
+        state.woken = state.woken.min(state.idle);
+        if state.workers != 0 {
             return KVec::new();
         }
-        inner.creds.retain(|c| c.key != key);
-        inner.take_queued(key)
+        inner.remove_crew(pos)
     }
 }

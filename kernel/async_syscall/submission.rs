@@ -4,13 +4,10 @@
 
 use kernel::{
     alloc::KVVec,
-    cred::Credential,
     current, futex,
     page::PAGE_SIZE,
     prelude::*,
-    seccomp,
-    sync::aref::ARef,
-    syscall,
+    seccomp, syscall,
     uaccess::{UserPtr, UserSlice, UserSliceReader},
     uapi, user_worker,
 };
@@ -22,18 +19,24 @@ use crate::{
     },
     entry::Entry,
     outcome,
+    policy::{self, Mode},
 };
 
 /// The thread that runs a chain.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Runner {
-    /// The submitting thread, in batch mode. Signals with handlers may be pending for it, which
-    /// it cannot handle before the batch ends: an interrupted entry completes with `-EINTR`.
+    /// The submitting thread, in batch mode. A signal for it stops the batch before the next
+    /// entry, or at an entry it interrupts, so that the thread can return to user space and take
+    /// it: see [`BatchEnd::Interrupted`].
     Submitter,
     /// A worker. Only `SIGKILL` and `SIGSTOP` reach it: an entry interrupted by a stop is
-    /// restarted once the process continues, as it would be for a user thread.
+    /// restarted once the process continues, as it would be for a user thread. After each entry
+    /// its signal mask is restored, so that a signal with a handler never reaches it.
     Worker,
 }
+
+/// How many times in a row an entry of a batch is restarted after task work interrupted it.
+const MAX_NOTIFY_RESTARTS: u32 = 16;
 
 /// The longest chain whose results are kept on the stack while it runs.
 const CHAIN_RESULTS_ON_STACK: usize = 16;
@@ -44,6 +47,19 @@ pub(crate) enum ChainEnd {
     Completed(bool),
     /// A fatal signal stopped the chain before its end: the process is going away.
     Killed,
+    /// Batch mode only: a signal for the submitting thread stopped the chain before entry `.0`,
+    /// which did not complete. `.1` is the restart code the entry returned, or zero if it did not
+    /// run.
+    Interrupted(usize, isize),
+}
+
+/// How a batch ended.
+pub(crate) enum BatchEnd {
+    /// Every entry completed.
+    Completed,
+    /// A signal for the submitting thread stopped the batch after `.0` entries, which completed.
+    /// The others did not run and their status words stay pending.
+    Interrupted(usize),
 }
 
 /// The entries of one call, copied from user space and checked.
@@ -56,13 +72,13 @@ pub(crate) enum ChainEnd {
 ///   the start of its chain, and the last entry does not link to a next one.
 /// - `chains` lists the chains in order as `(first, end)` entry ranges that cover `entries`.
 /// - `user` is the start of the user's array, whose entries are `entry_size` bytes apart.
+/// - Every entry whose verdict does not depend on its feeds passed [`policy::check`] for `mode`.
 pub(crate) struct Submission {
     user: UserPtr,
     entry_size: usize,
     entries: KVVec<Entry>,
     chains: KVVec<(usize, usize)>,
-    /// The credentials of the submitting thread at submission.
-    cred: ARef<Credential>,
+    mode: Mode,
 }
 
 // SAFETY: A submission is never changed after it is built, and `UserPtr` is only an address in
@@ -73,11 +89,15 @@ unsafe impl Send for Submission {}
 unsafe impl Sync for Submission {}
 
 impl Submission {
-    /// Copies `nr_entries` entries of `entry_size` bytes from `user` and checks all of them.
+    /// Copies `nr_entries` entries of `entry_size` bytes from `user` and checks all of them, for
+    /// running in `mode`.
+    ///
+    /// The memory is charged to the submitter's memory cgroup.
     pub(crate) fn copy_from_user(
         user: UserPtr,
         nr_entries: u32,
         entry_size: usize,
+        mode: Mode,
     ) -> Result<Self> {
         if nr_entries == 0 {
             return Err(EINVAL);
@@ -98,18 +118,22 @@ impl Submission {
         let len = count.checked_mul(entry_size).ok_or(E2BIG)?;
 
         let mut reader = UserSlice::new(user, len).reader();
-        let mut entries = KVVec::with_capacity(count, GFP_KERNEL)?;
+        let mut entries = KVVec::with_capacity(count, GFP_KERNEL_ACCOUNT)?;
         let mut chains = KVVec::new();
         let mut chain_start = 0;
         for index in 0..count {
             let desc: EntryDesc = reader.read()?;
             skip_zero_tail(&mut reader, entry_size - ENTRY_SIZE_VER0)?;
             let entry = Entry::from_desc(&desc.0, index, chain_start)?;
+            // An entry with feeds is checked again once they are known, before it runs.
+            if entry.feeds().next().is_none() {
+                policy::check(entry.nr(), entry.args(), mode)?;
+            }
             if !entry.links_next() {
-                chains.push((chain_start, index + 1), GFP_KERNEL)?;
+                chains.push((chain_start, index + 1), GFP_KERNEL_ACCOUNT)?;
                 chain_start = index + 1;
             }
-            entries.push(entry, GFP_KERNEL)?;
+            entries.push(entry, GFP_KERNEL_ACCOUNT)?;
         }
         if chain_start != count {
             // The last entry links to an entry that does not exist.
@@ -117,24 +141,31 @@ impl Submission {
         }
 
         // INVARIANT: `count` is not zero, every entry was checked above, the last one for its
-        // link too, and `chains` was built from the links.
+        // link too, those without feeds against the policy for `mode`, and `chains` was built
+        // from the links.
         Ok(Self {
             user,
             entry_size,
             entries,
             chains,
-            cred: Credential::current(),
+            mode,
         })
     }
 
-    /// The credentials of the submitting thread at submission.
-    pub(crate) fn cred(&self) -> &Credential {
-        &self.cred
+    /// The number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
     }
 
     /// The number of chains.
     pub(crate) fn chains(&self) -> usize {
         self.chains.len()
+    }
+
+    /// The number of entries of chain `chain`.
+    pub(crate) fn chain_len(&self, chain: usize) -> usize {
+        let (first, end) = self.chains[chain];
+        end - first
     }
 
     /// Writes `ASYNC_SYSCALL_STATUS_PENDING` into every entry's status word.
@@ -152,16 +183,31 @@ impl Submission {
     ///
     /// Returns `EFAULT` if a result could not be written back; every entry has then still run
     /// or been cancelled.
-    pub(crate) fn run_batch(&self) -> Result {
+    ///
+    /// A signal for the calling thread stops the batch where a plain system call would have
+    /// returned to user space to take it: before the next entry, or at an entry it interrupted
+    /// (which returned a restart code, so did nothing). If entries completed before that point,
+    /// their number is returned and the others stay pending, not run; if none did, the call
+    /// fails with the restart code, so that it is restarted once the signal is handled, or fails
+    /// with `EINTR`, exactly as the interrupted system call would have.
+    pub(crate) fn run_batch(&self) -> Result<BatchEnd> {
         let mut written_back = true;
         for chain in 0..self.chains() {
             match self.run_chain(chain, Runner::Submitter) {
                 ChainEnd::Completed(written) => written_back &= written,
                 ChainEnd::Killed => return Err(EINTR),
+                ChainEnd::Interrupted(0, code) => return Err(outcome::batch_restart(code)),
+                ChainEnd::Interrupted(done, _) => {
+                    return if written_back {
+                        Ok(BatchEnd::Interrupted(done))
+                    } else {
+                        Err(EFAULT)
+                    };
+                }
             }
         }
         if written_back {
-            Ok(())
+            Ok(BatchEnd::Completed)
         } else {
             Err(EFAULT)
         }
@@ -195,17 +241,33 @@ impl Submission {
             if current!().fatal_signal_pending() {
                 return ChainEnd::Killed;
             }
+            // A signal for the submitting thread: return to user space to take it, as a plain
+            // system call would, unless nothing ran yet (the first entry then sees it itself).
+            // Task work that asked to run (`TIF_NOTIFY_SIGNAL`) is not a signal: it runs here.
+            if runner == Runner::Submitter && index != 0 {
+                user_worker::run_task_work();
+                if current!().signal_pending() {
+                    return ChainEnd::Interrupted(index, 0);
+                }
+            }
             let done = index - first;
             let Some(result) = self.run(index, first, &results[..done], runner) else {
                 return ChainEnd::Killed;
             };
+            // Interrupted by a signal that the submitting thread must take first. (Without one,
+            // a restart code cannot restart anything: it is reported as `-EINTR`.)
+            if runner == Runner::Submitter
+                && outcome::is_restart(result)
+                && current!().signal_pending()
+            {
+                return ChainEnd::Interrupted(index, result);
+            }
+            let result = outcome::user_visible(result);
             results[done] = result;
             written_back &= self.complete(index, result).is_ok();
-            if runner == Runner::Worker {
-                // What a user thread would run on its way back to user space: the final
-                // `fput()` of a file the entry closed, for one.
-                user_worker::run_task_work();
-            }
+            // What a user thread runs on its way back to user space: the final `fput()` of a
+            // file the entry closed, for one.
+            user_worker::run_task_work();
         }
         ChainEnd::Completed(written_back)
     }
@@ -229,7 +291,8 @@ impl Submission {
     /// earlier entries, and returns its result.
     ///
     /// Returns `None` when a worker took a fatal signal while restarting the entry: the signal is
-    /// consumed, and the worker must exit.
+    /// consumed, and the worker must exit. On the submitting thread a restart code is returned as
+    /// it is, for the batch to stop there.
     fn run(&self, index: usize, first: usize, results: &[isize], runner: Runner) -> Option<isize> {
         let entry = &self.entries[index];
         let mut args = *entry.args();
@@ -244,6 +307,13 @@ impl Submission {
             // A result is a register value: the cast keeps its bits.
             args[feed.slot] = source as usize;
         }
+        // The arguments are complete only now: check them against the policy.
+        if entry.feeds().next().is_some()
+            && policy::depends_on_args(entry.nr())
+            && policy::check(entry.nr(), &args, self.mode).is_err()
+        {
+            return Some(outcome::refused());
+        }
         // The task may have been put under seccomp since the submission was checked.
         if seccomp::current_is_confined() {
             return Some(outcome::refused_under_seccomp());
@@ -253,13 +323,34 @@ impl Submission {
         // the refusal policy when the entry was built, which rules out the system calls that
         // never return, act on the calling thread's own user state or recurse.
         let mut result = unsafe { syscall::invoke(entry.nr(), &args) };
-        while runner == Runner::Worker && outcome::is_restart(result) {
-            // Restart only after a stop. A fatal signal is left pending for the caller to see.
-            if !current!().signal_pending() || current!().fatal_signal_pending() {
-                break;
-            }
-            if user_worker::handle_signals() {
-                return None;
+        if runner == Runner::Worker {
+            // An entry such as ppoll() may have replaced the worker's signal mask for the call.
+            // Put back the mask that blocks every signal but SIGKILL and SIGSTOP; a signal with a
+            // handler that the entry let in goes back to the threads that can take it.
+            user_worker::restore_sigmask();
+        }
+        let mut notified = 0;
+        while outcome::is_restart(result) {
+            match runner {
+                Runner::Worker => {
+                    // Restart only after a stop. A fatal signal is left pending for the caller
+                    // to see.
+                    if !current!().signal_pending() || current!().fatal_signal_pending() {
+                        break;
+                    }
+                    if user_worker::handle_signals() {
+                        return None;
+                    }
+                }
+                Runner::Submitter => {
+                    // Only task work asking to run interrupted the entry, not a signal: run it
+                    // and restart, as a plain call would be restarted. A signal stops the batch.
+                    user_worker::run_task_work();
+                    notified += 1;
+                    if current!().signal_pending() || notified > MAX_NOTIFY_RESTARTS {
+                        break;
+                    }
+                }
             }
             // `restart_syscall` resumes, from the restart block it left, the system call this
             // thread just ran; other restart codes ask for the same call again.
@@ -272,8 +363,11 @@ impl Submission {
             // locks held. `nr` is the checked entry's number again, or `restart_syscall` for the
             // restart block this thread itself just got, not one from user space.
             result = unsafe { syscall::invoke(nr, &again) };
+            if runner == Runner::Worker {
+                user_worker::restore_sigmask();
+            }
         }
-        Some(outcome::user_visible(result))
+        Some(result)
     }
 
     /// Writes entry `index`'s result, then its status word, then wakes the futex waiters on it.

@@ -6,16 +6,41 @@
 
 #include <linux/async_syscall.h>
 #include <linux/atomic.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/cpumask.h>
+#include <linux/cred.h>
 #include <linux/init.h>
+#include <linux/jhash.h>
+#include <linux/mempolicy.h>
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
+#include <linux/seccomp.h>
 #include <linux/syscalls.h>
 #include <linux/sysctl.h>
+#ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
+#include <asm/pkru.h>
+#endif
 
-/* Most worker threads of one process; kernel.async_syscall_max_workers. */
+/*
+ * Most workers of one identity that a submission starts while others of
+ * that identity are running; kernel.async_syscall_max_workers.
+ */
 static unsigned int async_syscall_max_workers = 8;
 static const unsigned int async_syscall_workers_limit = 4096;
+
+/*
+ * Who may call async_submit(): 0 everyone, 1 members of
+ * kernel.async_syscall_group and CAP_SYS_ADMIN, 2 nobody;
+ * kernel.async_syscall_disabled, as kernel.io_uring_disabled.
+ */
+static int async_syscall_disabled;
+static int async_syscall_group = -1;
+
+/* Most entries of one process in flight; kernel.async_syscall_max_entries. */
+static unsigned int async_syscall_max_entries = 1U << 18;
+static const unsigned int async_syscall_entries_limit = 1U << 30;
 
 #ifdef CONFIG_SYSCTL
 static const struct ctl_table async_syscall_sysctls[] = {
@@ -27,6 +52,31 @@ static const struct ctl_table async_syscall_sysctls[] = {
 		.proc_handler	= proc_douintvec_minmax,
 		.extra1		= SYSCTL_ONE,
 		.extra2		= (void *)&async_syscall_workers_limit,
+	},
+	{
+		.procname	= "async_syscall_max_entries",
+		.data		= &async_syscall_max_entries,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= (void *)&async_syscall_entries_limit,
+	},
+	{
+		.procname	= "async_syscall_disabled",
+		.data		= &async_syscall_disabled,
+		.maxlen		= sizeof(async_syscall_disabled),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_TWO,
+	},
+	{
+		.procname	= "async_syscall_group",
+		.data		= &async_syscall_group,
+		.maxlen		= sizeof(gid_t),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec,
 	},
 };
 #endif
@@ -41,6 +91,94 @@ static int __init async_syscall_init(void)
 	return 0;
 }
 late_initcall(async_syscall_init);
+
+/* Whether kernel.async_syscall_disabled lets the current task call us. */
+static bool async_syscall_allowed(void)
+{
+	int disabled = READ_ONCE(async_syscall_disabled);
+	kgid_t group;
+
+	if (disabled == 2)
+		return false;
+	if (disabled == 0 || capable(CAP_SYS_ADMIN))
+		return true;
+	group = make_kgid(&init_user_ns, READ_ONCE(async_syscall_group));
+	return gid_valid(group) && in_group_p(group);
+}
+
+/* Flags of a task that decide how its system calls behave. */
+#define ASYNC_SYSCALL_IDENTITY_PF \
+	(PF_MEMALLOC_NOIO | PF_MEMALLOC_NOFS | PF_LOCAL_THROTTLE)
+
+/**
+ * async_syscall_identity - the identity of the current thread
+ * @id: where to write it, %ASYNC_SYSCALL_IDENTITY_WORDS words
+ *
+ * Everything a worker cloned from the current thread takes from it and an
+ * entry may depend on, for matching the thread's entries to workers: two
+ * threads with equal identities may share workers. The shared objects are
+ * compared by address: the cred (the Rust side holds a reference to the
+ * submitter's), the fd table, fs context, namespaces, seccomp filter and
+ * I/O context, which the workers of that identity share or hold references
+ * to. What a clone copies is compared by value: the memory policy (its
+ * contents), personality, task flags that change how calls behave
+ * (speculation control, no_new_privs, I/O flusher), scheduling policy and
+ * priority, timer slack, core scheduling cookie, CPU affinity (a hash of
+ * the mask, which only decides where an entry runs), audit ids and, on x86,
+ * the protection-key rights (PKRU) that a clone copies. The
+ * cgroup is compared by css_set address: a worker moved to another cgroup
+ * sees its own identity change and leaves.
+ */
+void async_syscall_identity(u64 id[ASYNC_SYSCALL_IDENTITY_WORDS])
+{
+	struct task_struct *t = current;
+	unsigned int i = 0;
+#ifdef CONFIG_NUMA
+	struct mempolicy *pol = t->mempolicy;
+#endif
+
+	BUILD_BUG_ON(ASYNC_SYSCALL_IDENTITY_WORDS < 19);
+	memset(id, 0, ASYNC_SYSCALL_IDENTITY_WORDS * sizeof(u64));
+	id[i++] = (unsigned long)current_cred();
+	id[i++] = (unsigned long)t->files;
+	id[i++] = (unsigned long)t->fs;
+	id[i++] = (unsigned long)t->nsproxy;
+	id[i++] = (unsigned long)t->io_context;
+#ifdef CONFIG_SECCOMP_FILTER
+	id[i++] = (unsigned long)READ_ONCE(t->seccomp.filter);
+#endif
+#ifdef CONFIG_SECCOMP
+	id[i++] = READ_ONCE(t->seccomp.mode);
+#endif
+	id[i++] = READ_ONCE(t->atomic_flags);
+	id[i++] = t->flags & ASYNC_SYSCALL_IDENTITY_PF;
+#ifdef CONFIG_CGROUPS
+	id[i++] = (unsigned long)rcu_access_pointer(t->cgroups);
+#endif
+#ifdef CONFIG_NUMA
+	if (pol)
+		id[i++] = (u64)pol->mode | (u64)pol->flags << 16 |
+			  (u64)(u32)pol->home_node << 32 |
+			  (u64)jhash(&pol->nodes, sizeof(pol->nodes), 0) << 48;
+	else
+		id[i++] = 0;
+#endif
+	id[i++] = t->personality;
+	id[i++] = (u64)t->policy | (u64)t->static_prio << 16 |
+		  (u64)t->rt_priority << 32 | (u64)t->sched_reset_on_fork << 48;
+	id[i++] = t->timer_slack_ns;
+#ifdef CONFIG_SCHED_CORE
+	id[i++] = t->core_cookie;
+#endif
+	id[i++] = (u64)jhash(cpumask_bits(t->cpus_ptr), cpumask_size(), 0) |
+		  (u64)cpumask_weight(t->cpus_ptr) << 32;
+	id[i++] = (u64)from_kuid(&init_user_ns, audit_get_loginuid(t)) |
+		  (u64)audit_get_sessionid(t) << 32;
+#ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
+	/* The user's PKRU is live in the register in a system call. */
+	id[i++] = read_pkru();
+#endif
+}
 
 /**
  * sys_async_submit - run a list of system calls
@@ -59,7 +197,8 @@ late_initcall(async_syscall_init);
  * parallel. Each entry completes by writing its result, then its status
  * word, then waking the futex waiters on the status word.
  *
- * Return: @nr_entries on success, or:
+ * Return: @nr_entries on success; in batch mode, if a signal stopped the
+ * batch after some entries completed, their number; or:
  *
  * - %EFAULT: @entries cannot be read or written, or in batch mode a
  *   result could not be written back after the entries ran;
@@ -71,17 +210,26 @@ late_initcall(async_syscall_init);
  *   PAGE_SIZE, or nonzero bytes past the fields this kernel knows;
  * - %EOPNOTSUPP: an entry names a system call that async_submit() refuses
  *   to run;
- * - %EPERM: the calling thread runs under seccomp;
- * - %EAGAIN: no worker thread could be created to run the entries, which
- *   then complete with -ECANCELED;
+ * - %EPERM: the calling thread runs under seccomp, or
+ *   kernel.async_syscall_disabled does not allow it to call async_submit();
+ * - %EAGAIN: no worker thread could be created to run the entries, or the
+ *   process would have more than kernel.async_syscall_max_entries entries
+ *   in flight; nothing was queued;
+ * - a restart code, in batch mode when a signal interrupted the first
+ *   entry, or when a worker could not be created because a signal is
+ *   pending: the call is restarted, or fails with %EINTR, as the
+ *   interrupted system call would;
  * - %ENOMEM: the kernel's copy of the entries cannot be allocated.
  */
 SYSCALL_DEFINE4(async_submit, struct async_syscall_entry __user *, entries,
 		unsigned int, nr_entries, size_t, entry_size,
 		unsigned int, flags)
 {
+	if (!async_syscall_allowed())
+		return -EPERM;
 	return async_syscall_submit(&current->signal->async_syscall,
 				    READ_ONCE(async_syscall_max_workers),
+				    READ_ONCE(async_syscall_max_entries),
 				    entries, nr_entries, entry_size, flags);
 }
 

@@ -6,13 +6,15 @@
 
 use crate::{
     error::{code::EINVAL, to_result, Error, Result},
+    sync::barrier::{smp_mb, Write},
     uaccess::UserPtr,
 };
 
 /// Stores `value` into the user `u32` at `addr` and wakes the process-private waiters on it.
 ///
-/// The store is a single aligned `put_user()`, so a waiter that reads the new value also sees
-/// every user-memory write the caller made before this call. The wake is `FUTEX_WAKE` with
+/// The store is a single aligned `put_user()` ordered after every store the caller made before
+/// this call (`smp_wmb()`): a waiter that loads the word with acquire semantics and sees `value`
+/// also sees those stores, on every architecture. The wake is `FUTEX_WAKE` with
 /// `FUTEX_PRIVATE_FLAG`: it reaches the waiters of the current task's address space, which must
 /// be the one `addr` belongs to.
 ///
@@ -22,6 +24,8 @@ pub fn store_and_wake_private(addr: UserPtr, value: u32) -> Result {
     if !uaddr.is_aligned() {
         return Err(EINVAL);
     }
+    // Publish: the caller's earlier stores (a result, say) become visible before the word.
+    smp_mb(Write);
     // SAFETY: `put_user()` checks `uaddr` with `access_ok()` and handles faults; any value of
     // the user `u32` is valid.
     to_result(unsafe { bindings::put_user_u32(value, uaddr) })?;

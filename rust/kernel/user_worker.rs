@@ -102,8 +102,27 @@ pub fn handle_signals() -> bool {
 /// Runs the current task's pending task work, such as the final `fput()` of a closed file.
 ///
 /// A user thread runs it on its way back to user space; a user worker never goes there, so it
-/// calls this after each piece of work.
+/// calls this after each piece of work. A user thread that runs several pieces of work within
+/// one system call may call it between them, as io_uring does. It also clears the notification
+/// (`TIF_NOTIFY_SIGNAL`) that asked for the work to run, which otherwise reads as a pending
+/// signal.
 pub fn run_task_work() {
+    // SAFETY: `clear_notify_signal()` clears a flag of the current task; the work it announced
+    // runs next.
+    unsafe { bindings::clear_notify_signal() };
     // SAFETY: `task_work_run()` runs the current task's own work items in process context.
     unsafe { bindings::task_work_run() }
+}
+
+/// Restores the signal mask of the current user worker after a piece of work.
+///
+/// System calls such as `ppoll()`, `pselect6()` and `epoll_pwait()` install a temporary signal
+/// mask and leave the old one for the return to user space to restore, which a user worker never
+/// reaches. This restores the mask that blocks every signal but `SIGKILL` and `SIGSTOP`, so that
+/// a signal with a handler never stays deliverable to the worker: such a signal pending for the
+/// process is handed back to a thread that can take it.
+pub fn restore_sigmask() {
+    // SAFETY: `restore_saved_sigmask()` acts on the current task only; for a user worker the
+    // saved mask is the one `copy_process()` gave it, since nothing else changes a worker's mask.
+    unsafe { bindings::restore_saved_sigmask() }
 }

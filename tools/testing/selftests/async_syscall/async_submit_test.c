@@ -7,9 +7,12 @@
 
 #define _GNU_SOURCE
 #include <assert.h>
+#include <grp.h>
 #include <limits.h>
+#include <linux/close_range.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
+#include <linux/keyctl.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -38,10 +42,6 @@
 
 static_assert(sizeof(struct async_syscall_entry) == ASYNC_SYSCALL_ENTRY_SIZE_VER0,
 	      "struct async_syscall_entry changed size");
-
-/* Kernel-internal restart codes, which must never reach user space. */
-#define ERESTARTSYS_		512
-#define ERESTART_RESTARTBLOCK_	516
 
 static long sys_batch(struct async_syscall_entry *entries,
 		      unsigned int nr_entries)
@@ -619,15 +619,28 @@ static void arm_alarm(struct __test_metadata *_metadata, int sa_flags, long ms)
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 }
 
-static void expect_eintr(struct __test_metadata *_metadata, __s64 result)
+/* What a thread writes to a pipe after a delay. */
+struct late_write {
+	int fd;
+	long ms;
+};
+
+static void *write_late(void *arg)
 {
-	EXPECT_FALSE(result <= -ERESTARTSYS_ && result >= -ERESTART_RESTARTBLOCK_)
-		TH_LOG("restart code %lld leaked", (long long)result);
-	EXPECT_EQ(-EINTR, result);
+	struct late_write *w = arg;
+
+	usleep(w->ms * 1000);
+	if (write(w->fd, "x", 1) != 1)
+		return (void *)1;
+	return NULL;
 }
 
-/* A read() blocked on an empty pipe, interrupted: -EINTR, not -ERESTARTSYS. */
-static void interrupted_read(struct __test_metadata *_metadata, int sa_flags)
+/*
+ * The first entry of a batch, a read() blocked on an empty pipe, is
+ * interrupted by a signal whose handler has no SA_RESTART: the whole call
+ * fails with EINTR, as that read() would have, and nothing completed.
+ */
+TEST_F(async_submit, interrupted_first_entry_fails_the_call)
 {
 	struct async_syscall_entry e[2];
 	struct timespec t0;
@@ -639,55 +652,91 @@ static void interrupted_read(struct __test_metadata *_metadata, int sa_flags)
 	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
 	e[1] = ENTRY(__NR_getpid);
 
-	arm_alarm(_metadata, sa_flags, 200);
+	arm_alarm(_metadata, 0, 200);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(2, sys_batch(e, 2));
+	EXPECT_EQ(-1, sys_batch(e, 2));
+	EXPECT_EQ(EINTR, errno);
 	EXPECT_LT(ms_since(&t0), 5000);
 	EXPECT_EQ(1, __atomic_load_n(&alarm_fired, __ATOMIC_SEQ_CST));
-	expect_eintr(_metadata, e[0].result);
-	/* The rest of the chain still runs. */
-	EXPECT_EQ(getpid(), e[1].result);
-	EXPECT_EQ(STATUS_DONE, e[0].status);
-	EXPECT_EQ(STATUS_DONE, e[1].status);
+	/* Nothing ran to completion: both can be submitted again. */
+	EXPECT_EQ(STATUS_PENDING, e[0].status);
+	EXPECT_EQ(STATUS_PENDING, e[1].status);
+	EXPECT_EQ(RESULT_SENTINEL, e[0].result);
+	EXPECT_EQ(RESULT_SENTINEL, e[1].result);
 	close(p[0]);
 	close(p[1]);
 	expect_submit_works(_metadata);
 }
 
-TEST_F(async_submit, interrupted_read_gets_eintr)
-{
-	interrupted_read(_metadata, 0);
-}
-
 /*
- * Even with SA_RESTART the entry cannot be restarted on its own, so it
- * still completes with -EINTR.
+ * With SA_RESTART the interrupted first entry is restarted with the whole
+ * call, transparently: the read() then gets the byte written later.
  */
-TEST_F(async_submit, interrupted_read_sa_restart_gets_eintr)
+TEST_F(async_submit, interrupted_first_entry_restarts_with_sa_restart)
 {
-	interrupted_read(_metadata, SA_RESTART);
-}
-
-/* nanosleep() would return -ERESTART_RESTARTBLOCK internally. */
-TEST_F(async_submit, interrupted_nanosleep_gets_eintr)
-{
-	struct timespec req = { .tv_sec = 10 }, rem = { 0 };
 	struct async_syscall_entry e[2];
+	struct late_write w;
 	struct timespec t0;
+	pthread_t writer;
+	char buf[8];
+	int p[2];
 
-	e[0] = ENTRY(__NR_nanosleep, PTR(&req), PTR(&rem));
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	e[0] = ENTRY(__NR_read, p[0], PTR(buf), sizeof(buf));
 	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
 	e[1] = ENTRY(__NR_getpid);
+	w.fd = p[1];
+	w.ms = 600;
 
-	arm_alarm(_metadata, 0, 200);
+	arm_alarm(_metadata, SA_RESTART, 200);
+	ASSERT_EQ(0, pthread_create(&writer, NULL, write_late, &w));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(2, sys_batch(e, 2));
+	EXPECT_EQ(2, sys_batch(e, 2)) TH_LOG("async_submit: %s",
+					     strerror(errno));
 	EXPECT_LT(ms_since(&t0), 5000);
 	EXPECT_EQ(1, __atomic_load_n(&alarm_fired, __ATOMIC_SEQ_CST));
-	expect_eintr(_metadata, e[0].result);
+	EXPECT_EQ(1, e[0].result);
 	EXPECT_EQ(getpid(), e[1].result);
 	EXPECT_EQ(STATUS_DONE, e[0].status);
 	EXPECT_EQ(STATUS_DONE, e[1].status);
+	ASSERT_EQ(0, pthread_join(writer, NULL));
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * A later entry interrupted: the call returns the number of entries that
+ * completed; the interrupted one and the rest stay pending, not run, and
+ * no restart code ever reaches a result.
+ */
+TEST_F(async_submit, interrupted_later_entry_returns_the_count)
+{
+	struct timespec req = { .tv_sec = 10 }, rem = { 0 };
+	struct async_syscall_entry e[3];
+	struct timespec t0;
+
+	e[0] = ENTRY(__NR_getpid);
+	e[1] = ENTRY(__NR_nanosleep, PTR(&req), PTR(&rem));
+	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[2] = ENTRY(__NR_getppid);
+
+	arm_alarm(_metadata, 0, 200);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(1, sys_batch(e, 3));
+	EXPECT_LT(ms_since(&t0), 5000);
+	EXPECT_EQ(1, __atomic_load_n(&alarm_fired, __ATOMIC_SEQ_CST));
+	EXPECT_EQ(getpid(), e[0].result);
+	EXPECT_EQ(STATUS_DONE, e[0].status);
+	EXPECT_EQ(STATUS_PENDING, e[1].status);
+	EXPECT_EQ(STATUS_PENDING, e[2].status);
+	EXPECT_EQ(RESULT_SENTINEL, e[1].result);
+	/* The rest can be submitted again. */
+	req.tv_sec = 0;
+	e[1].status = STATUS_SENTINEL;
+	e[2].status = STATUS_SENTINEL;
+	EXPECT_EQ(2, sys_batch(&e[1], 2));
+	EXPECT_EQ(0, e[1].result);
+	EXPECT_EQ(getppid(), e[2].result);
 }
 
 /*
@@ -1128,6 +1177,26 @@ static const struct refused_call refused_calls[] = {
 #ifdef __NR_uprobe
 	REFUSED(uprobe),
 #endif
+	REFUSED(reboot),
+	REFUSED(rt_sigprocmask, SIG_BLOCK, 0, 0, 8),
+	REFUSED(rt_sigpending, 0, 8),
+	/* uid -1 leaves each id as it is. */
+	REFUSED(setresuid, -1, -1, -1),
+	REFUSED(unshare, 0),
+	REFUSED(setns, -1, 0),
+	REFUSED(personality, 0xffffffff),
+	REFUSED(keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_THREAD_KEYRING, 0),
+	REFUSED(set_mempolicy, 0, 0, 0),
+	REFUSED(io_uring_setup, 0, 0),
+	/* Refused for these arguments only. */
+	REFUSED(prctl, PR_SET_NAME, PTR("refused")),
+	/* The option is an int: the high half of the register is ignored. */
+	REFUSED(prctl, (1ULL << 32) | PR_SET_NAME, PTR("refused")),
+	REFUSED(close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE),
+	/* pid 0 is the calling thread; a NULL mask fails if it ever ran. */
+	REFUSED(sched_setaffinity, 0, 0, 0),
+	REFUSED(setpriority, PRIO_PROCESS, 0, 0),
+	REFUSED(mmap, 0, 4096, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1),
 };
 
 struct child_report {
@@ -1388,6 +1457,112 @@ TEST_F(async_submit, seccomp_filtered_task_eperm)
 	munmap(rep, sizeof(*rep));
 	/* This process has no filter and may still submit. */
 	expect_submit_works(_metadata);
+}
+
+/*
+ * kernel.async_syscall_disabled and kernel.async_syscall_group
+ */
+
+#define DISABLED_SYSCTL	"/proc/sys/kernel/async_syscall_disabled"
+#define GROUP_SYSCTL	"/proc/sys/kernel/async_syscall_group"
+/* The unprivileged user and group the off-switch test drops to. */
+#define NOBODY		65534
+
+static long read_long_file(const char *path)
+{
+	char buf[32] = "";
+	FILE *f = fopen(path, "re");
+	long v;
+
+	if (!f)
+		return -errno;
+	v = fgets(buf, sizeof(buf), f) ? strtol(buf, NULL, 10) : -EIO;
+	fclose(f);
+	return v;
+}
+
+static int write_long_file(const char *path, long v)
+{
+	char buf[32];
+	int fd, len, ret = 0;
+
+	len = snprintf(buf, sizeof(buf), "%ld\n", v);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * In a child that dropped to user and group NOBODY, and so every
+ * capability: 0 if a batch getpid runs, 1 if async_submit fails with
+ * EPERM, 2 or 3 otherwise.
+ */
+static int unprivileged_submit(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct async_syscall_entry e = ENTRY(__NR_getpid);
+
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(2);
+		if (sys_batch(&e, 1) == 1)
+			_exit(e.result == getpid() ? 0 : 3);
+		_exit(errno == EPERM ? 1 : 3);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * 0 lets everyone call async_submit(); 1 only CAP_SYS_ADMIN and members of
+ * kernel.async_syscall_group; 2 nobody (EPERM), as io_uring_disabled.
+ */
+TEST(async_syscall_disabled_sysctl)
+{
+	long old = read_long_file(DISABLED_SYSCTL);
+	long old_group = read_long_file(GROUP_SYSCTL);
+	struct async_syscall_entry e;
+
+	if (!async_submit_supported())
+		SKIP(return, "async_submit(2) not supported");
+	ASSERT_GE(old, 0) TH_LOG("%s: %s", DISABLED_SYSCTL, strerror(-old));
+	ASSERT_GE(old_group, -1) TH_LOG("%s", GROUP_SYSCTL);
+	ASSERT_EQ(0, getuid()) TH_LOG("needs root");
+	EXPECT_EQ(0, old);
+	EXPECT_EQ(-1, old_group);
+	EXPECT_EQ(-EINVAL, write_long_file(DISABLED_SYSCTL, 3));
+	EXPECT_EQ(-EINVAL, write_long_file(DISABLED_SYSCTL, -1));
+
+	/* 2: nobody, root included. */
+	ASSERT_EQ(0, write_long_file(DISABLED_SYSCTL, 2));
+	e = ENTRY(__NR_getpid);
+	EXPECT_EQ(-1, sys_batch(&e, 1));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(RESULT_SENTINEL, e.result);
+	EXPECT_EQ(1, unprivileged_submit());
+
+	/* 1: CAP_SYS_ADMIN, or a member of the group. */
+	ASSERT_EQ(0, write_long_file(DISABLED_SYSCTL, 1));
+	e = ENTRY(__NR_getpid);
+	EXPECT_EQ(1, sys_batch(&e, 1));
+	EXPECT_EQ(getpid(), e.result);
+	EXPECT_EQ(1, unprivileged_submit());
+	ASSERT_EQ(0, write_long_file(GROUP_SYSCTL, NOBODY));
+	EXPECT_EQ(0, unprivileged_submit());
+	ASSERT_EQ(0, write_long_file(GROUP_SYSCTL, old_group));
+
+	/* 0: everyone. */
+	ASSERT_EQ(0, write_long_file(DISABLED_SYSCTL, 0));
+	EXPECT_EQ(0, unprivileged_submit());
+	EXPECT_EQ(0, write_long_file(DISABLED_SYSCTL, old));
 }
 
 TEST_HARNESS_MAIN

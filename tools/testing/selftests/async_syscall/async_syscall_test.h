@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/async_syscall.h>
+#include <linux/futex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef __NR_async_submit
@@ -77,6 +79,62 @@ static inline void set_feed(struct async_syscall_entry *e, unsigned int k,
 static inline bool fd_is_closed(int fd)
 {
 	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+/* CLOCK_MONOTONIC, in milliseconds. */
+static inline long long async_test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait up to @timeout_ms for @e to complete, sleeping on its status futex
+ * word (FUTEX_WAIT with a timeout; a signal only shortens one sleep):
+ * whether its status reads DONE. False at once when the status holds
+ * neither PENDING nor DONE, e.g. because the submission failed.
+ */
+static inline bool async_wait_done(struct async_syscall_entry *e,
+				   int timeout_ms)
+{
+	long long deadline = async_test_now_ms() + timeout_ms, left;
+	struct timespec ts;
+	__u32 status;
+
+	for (;;) {
+		status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+		if (status == STATUS_DONE)
+			return true;
+		if (status != STATUS_PENDING)
+			return false;
+		left = deadline - async_test_now_ms();
+		if (left <= 0)
+			return false;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000;
+		syscall(__NR_futex, &e->status, FUTEX_WAIT_PRIVATE,
+			STATUS_PENDING, &ts, NULL, 0);
+	}
+}
+
+/*
+ * Wait for @e[0] to @e[@nr - 1], at most @timeout_ms in all: -1 when all
+ * completed, else the index of the first that did not.
+ */
+static inline int async_wait_all_done(struct async_syscall_entry *e,
+				      unsigned int nr, int timeout_ms)
+{
+	long long deadline = async_test_now_ms() + timeout_ms, left;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		left = deadline - async_test_now_ms();
+		if (!async_wait_done(&e[i], left > 0 ? (int)left : 0))
+			return (int)i;
+	}
+	return -1;
 }
 
 #endif /* __ASYNC_SYSCALL_TEST_H */
