@@ -42,8 +42,6 @@
 #define FUTEX2_PRIVATE	128
 #endif
 
-/* The comm of worker threads. */
-#define WORKER_COMM	"async_syscall"
 
 /* How long an entry that can run may take to complete (slow guests). */
 #define DONE_TIMEOUT_MS	10000
@@ -154,53 +152,16 @@ static bool all_done(struct __test_metadata *_metadata,
 	return false;
 }
 
-/* Whether thread @tid of this process is named WORKER_COMM. */
-static bool thread_is_worker(pid_t tid)
-{
-	char path[64], comm[32];
-	ssize_t len;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	len = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
-	comm[len] = '\0';
-	return !strcmp(comm, WORKER_COMM "\n");
-}
 
-/* Number of threads of this process named WORKER_COMM, or -1. */
-static int count_workers(void)
-{
-	struct dirent *d;
-	int n = 0;
-	DIR *dir;
-
-	dir = opendir("/proc/self/task");
-	if (!dir)
-		return -1;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		if (thread_is_worker(atoi(d->d_name)))
-			n++;
-	}
-	closedir(dir);
-	return n;
-}
-
-/* Poll count_workers() until it is @n, at most @timeout_ms; the last count. */
+/* Poll async_count_workers() until it is @n, at most @timeout_ms; the last count. */
 static int wait_workers(int n, long timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 	int count;
 
 	for (;;) {
-		count = count_workers();
+		count = async_count_workers();
 		if (count == n || now_ms() >= deadline)
 			return count;
 		usleep(100 * 1000);
@@ -352,30 +313,6 @@ static void write_byte(int fd, char c)
 {
 	if (write(fd, &c, 1) != 1)
 		fprintf(stderr, "# write to sync pipe: %s\n", strerror(errno));
-}
-
-/*
- * waitpid(@pid, @status, @options) within @timeout_ms: 0, or -ETIMEDOUT
- * after killing and reaping the child, or -errno.
- */
-static int wait_child(pid_t pid, int *status, int options, long timeout_ms)
-{
-	long long deadline = now_ms() + timeout_ms;
-	pid_t ret;
-
-	for (;;) {
-		ret = waitpid(pid, status, options | WNOHANG);
-		if (ret == pid)
-			return 0;
-		if (ret < 0 && errno != EINTR)
-			return -errno;
-		if (now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, status, 0);
-			return -ETIMEDOUT;
-		}
-		usleep(10 * 1000);
-	}
 }
 
 /* The value of "@key:" in /proc/meminfo, in kB, or -1. */
@@ -582,12 +519,12 @@ TEST_F(async_exec, workers_are_threads_named_async_syscall)
 	tid = (pid_t)e[1].result;
 	ASSERT_GT(tid, 0);
 	EXPECT_NE(gettid(), tid) TH_LOG("the entry ran in the calling thread");
-	EXPECT_TRUE(thread_is_worker(tid))
+	EXPECT_TRUE(async_thread_is_worker(tid))
 		TH_LOG("thread %d is not in /proc/self/task named %s", tid,
-		       WORKER_COMM);
+		       ASYNC_WORKER_COMM);
 	EXPECT_EQ(getpid(), thread_tgid(tid));
-	EXPECT_FALSE(thread_is_worker(gettid()));
-	EXPECT_GE(count_workers(), 1);
+	EXPECT_FALSE(async_thread_is_worker(gettid()));
+	EXPECT_GE(async_count_workers(), 1);
 }
 
 /* A blocked chain does not hold up an independent one. */
@@ -899,7 +836,7 @@ TEST_F(async_exec, cwd_and_files_shared)
 
 	/* Start a worker before changing directory. */
 	expect_async_works(_metadata);
-	ASSERT_GE(count_workers(), 1);
+	ASSERT_GE(async_count_workers(), 1);
 
 	ASSERT_EQ(0, chdir(self->dir));
 	e = ENTRY(__NR_openat, AT_FDCWD, PTR("rel"), O_RDONLY | O_CLOEXEC);
@@ -955,7 +892,7 @@ static struct report *run_cred_child(struct __test_metadata *_metadata,
 		child(r);
 		_exit(0);
 	}
-	ASSERT_EQ(0, wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
 		TH_LOG("child did not exit");
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child status %#x", status);
@@ -1178,7 +1115,7 @@ static void submit_blocked_chains(int pipes[][2], int sync_fd)
 			c = 'F';
 		}
 	}
-	if (count_workers() < 1) {
+	if (async_count_workers() < 1) {
 		fprintf(stderr, "# child: no worker thread\n");
 		c = 'F';
 	}
@@ -1258,7 +1195,7 @@ TEST_F(async_exec, exit_group_with_blocked_entries)
 	pid_t pid;
 
 	pid = fork_blocked_child(_metadata, pipes, 7);
-	ASSERT_EQ(0, wait_child(pid, &status, 0, EXIT_TIMEOUT_MS))
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, EXIT_TIMEOUT_MS))
 		TH_LOG("child not reaped %d ms after exit_group()",
 		       EXIT_TIMEOUT_MS);
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
@@ -1274,7 +1211,7 @@ TEST_F(async_exec, sigkill_with_blocked_entries)
 
 	pid = fork_blocked_child(_metadata, pipes, -1);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(0, wait_child(pid, &status, 0, EXIT_TIMEOUT_MS))
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, EXIT_TIMEOUT_MS))
 		TH_LOG("child not reaped %d ms after SIGKILL",
 		       EXIT_TIMEOUT_MS);
 	ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("child status %#x", status);
@@ -1321,7 +1258,7 @@ TEST_F(async_exec, execve_from_other_thread)
 			_exit(45);
 		usleep(100 * 1000);
 		if (load_status(&e[0]) != STATUS_PENDING ||
-		    count_workers() < 1)
+		    async_count_workers() < 1)
 			_exit(45);
 		write_byte(sync[1], 'R');
 		if (pthread_create(&thread, NULL, exec_thread, NULL))
@@ -1334,7 +1271,7 @@ TEST_F(async_exec, execve_from_other_thread)
 	c = read_byte(sync[0], DONE_TIMEOUT_MS);
 	close(sync[0]);
 	EXPECT_EQ('R', c) TH_LOG("child failed before the execve()");
-	ASSERT_EQ(0, wait_child(pid, &status, 0, EXIT_TIMEOUT_MS + 3000))
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, EXIT_TIMEOUT_MS + 3000))
 		TH_LOG("child not reaped %d ms after the execve()",
 		       EXIT_TIMEOUT_MS + 3000);
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
@@ -1413,14 +1350,14 @@ TEST_F_TIMEOUT(async_exec, fork_while_in_flight, 120)
 					      strerror(errno));
 	usleep(100 * 1000);
 	ASSERT_EQ(STATUS_PENDING, load_status(&e));
-	ASSERT_GE(count_workers(), 1);
+	ASSERT_GE(async_count_workers(), 1);
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		struct async_syscall_entry e2 = ENTRY(__NR_getpid);
 
-		r->v[0] = count_workers();
+		r->v[0] = async_count_workers();
 		write_byte(to_parent[1], 'F');
 		/* Wait for the parent's entry to complete. */
 		if (read_byte(to_child[0], 2 * DONE_TIMEOUT_MS) != 'D') {
@@ -1430,7 +1367,7 @@ TEST_F_TIMEOUT(async_exec, fork_while_in_flight, 120)
 		usleep(200 * 1000);
 		r->v[1] = load_status(&e);
 		r->v[2] = e.result;
-		r->v[3] = count_workers();
+		r->v[3] = async_count_workers();
 		if (run_async(r, &e2, 1, "child"))
 			r->v[4] = e2.result;
 		r->v[5] = getpid();
@@ -1445,7 +1382,7 @@ TEST_F_TIMEOUT(async_exec, fork_while_in_flight, 120)
 	EXPECT_STREQ(msg, buf);
 	write_byte(to_child[1], 'D');
 
-	ASSERT_EQ(0, wait_child(pid, &status, 0, 3 * DONE_TIMEOUT_MS))
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, 3 * DONE_TIMEOUT_MS))
 		TH_LOG("child did not exit");
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child status %#x", status);
@@ -1586,7 +1523,7 @@ TEST_F_TIMEOUT(async_exec, sigstop_sigcont, 180)
 	usleep(200 * 1000);
 
 	ASSERT_EQ(0, kill(pid, SIGSTOP));
-	ASSERT_EQ(0, wait_child(pid, &status, WUNTRACED, EXIT_TIMEOUT_MS))
+	ASSERT_EQ(0, async_wait_child(pid, &status, WUNTRACED, EXIT_TIMEOUT_MS))
 		TH_LOG("child not stopped %d ms after SIGSTOP",
 		       EXIT_TIMEOUT_MS);
 	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("child status %#x", status);
@@ -1597,7 +1534,7 @@ TEST_F_TIMEOUT(async_exec, sigstop_sigcont, 180)
 	EXPECT_GE(nr_threads, 2) TH_LOG("no worker thread in the child");
 
 	ASSERT_EQ(0, kill(pid, SIGCONT));
-	ASSERT_EQ(0, wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, 6 * DONE_TIMEOUT_MS))
 		TH_LOG("child did not finish after SIGCONT");
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
 	EXPECT_EQ(0, WEXITSTATUS(status));
@@ -1639,7 +1576,7 @@ TEST_F_TIMEOUT(async_exec, idle_workers_exit, 60)
 
 	run_parallel_naps(_metadata, 4, 100);
 	t0 = now_ms();
-	n = count_workers();
+	n = async_count_workers();
 	EXPECT_GE(n, 1) TH_LOG("no worker thread after the work");
 	n = wait_workers(0, IDLE_EXIT_MS);
 	EXPECT_EQ(0, n) TH_LOG("%d workers left %d ms after the work", n,
@@ -1665,7 +1602,7 @@ TEST_F_TIMEOUT(async_exec, no_thread_leak_many_submissions, 1200)
 
 	slab_before = meminfo_kb("Slab");
 	ASSERT_GT(slab_before, 0);
-	ASSERT_EQ(0, count_workers());
+	ASSERT_EQ(0, async_count_workers());
 
 	t0 = now_ms();
 	for (i = 0; i < iters; i++) {
@@ -1677,7 +1614,7 @@ TEST_F_TIMEOUT(async_exec, no_thread_leak_many_submissions, 1200)
 			       DONE_TIMEOUT_MS);
 		ASSERT_EQ(ppid, e.result) TH_LOG("submission %lu", i);
 		if (i % 1024 == 0) {
-			n = count_workers();
+			n = async_count_workers();
 			ASSERT_LE(n, limit) TH_LOG("submission %lu", i);
 			if (n > most)
 				most = n;
@@ -1867,7 +1804,7 @@ static void quick_chains_within(struct __test_metadata *_metadata, int limit)
 	ASSERT_TRUE(all_done(_metadata, e, 512, 3 * DONE_TIMEOUT_MS));
 	for (i = 0; i < 512; i++)
 		EXPECT_EQ(getppid(), e[i].result) TH_LOG("entry %u", i);
-	n = count_workers();
+	n = async_count_workers();
 	EXPECT_GE(n, 1);
 	EXPECT_LE(n, limit + 1) TH_LOG("%d workers, limit %d", n, limit);
 	ksft_print_msg("%d workers for 512 quick chains (limit %d)\n", n,
@@ -1896,7 +1833,7 @@ TEST_F_TIMEOUT(async_exec, max_workers_limit, 120)
 					       strerror(errno));
 	/* Let the pool grow as far as it will. */
 	usleep(1000 * 1000);
-	n = count_workers();
+	n = async_count_workers();
 	EXPECT_GE(n, 64) TH_LOG("%d workers for 64 blocked chains", n);
 	ksft_print_msg("%d workers for 64 blocked chains (limit %d)\n", n,
 		       limit);

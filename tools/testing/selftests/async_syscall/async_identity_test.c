@@ -68,8 +68,6 @@
 #define __NR_close_range	436
 #endif
 
-/* The comm of worker threads. */
-#define WORKER_COMM		"async_syscall"
 
 /* How long an entry that can run may take to complete (slow guests). */
 #define DONE_TIMEOUT_MS		5000
@@ -166,30 +164,6 @@ static bool join_thread(pthread_t t, long timeout_ms)
 	return pthread_timedjoin_np(t, NULL, &ts) == 0;
 }
 
-/*
- * waitpid(@pid, @status, @options) within @timeout_ms: 0, or -ETIMEDOUT
- * after killing and reaping the child, or -errno.
- */
-static int wait_child(pid_t pid, int *status, int options, long timeout_ms)
-{
-	long long deadline = now_ms() + timeout_ms;
-	pid_t ret;
-
-	for (;;) {
-		ret = waitpid(pid, status, options | WNOHANG);
-		if (ret == pid)
-			return 0;
-		if (ret < 0 && errno != EINTR)
-			return -errno;
-		if (now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, status, 0);
-			return -ETIMEDOUT;
-		}
-		sleep_ms(5);
-	}
-}
-
 /* Read up to @size - 1 bytes of @path into @buf: the length, or -errno. */
 static ssize_t read_text(const char *path, char *buf, size_t size)
 {
@@ -253,34 +227,7 @@ static void thread_comm(pid_t tid, char *buf, size_t size)
 		buf[0] = '\0';
 }
 
-/* Whether thread @tid of this process is a worker (named WORKER_COMM). */
-static bool thread_is_worker(pid_t tid)
-{
-	char comm[32];
 
-	thread_comm(tid, comm, sizeof(comm));
-	return !strcmp(comm, WORKER_COMM "\n");
-}
-
-/* Number of threads of this process named WORKER_COMM, or -1. */
-static int count_workers(void)
-{
-	struct dirent *d;
-	int n = 0;
-	DIR *dir;
-
-	dir = opendir("/proc/self/task");
-	if (!dir)
-		return -1;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		if (thread_is_worker(atoi(d->d_name)))
-			n++;
-	}
-	closedir(dir);
-	return n;
-}
 
 /*
  * The value of the "@key:" line of /proc/self/task/@tid/status, without
@@ -369,7 +316,7 @@ static void expect_async_getpid(struct __test_metadata *_metadata)
 static void start_idle_worker(struct __test_metadata *_metadata)
 {
 	expect_async_getpid(_metadata);
-	ASSERT_GE(count_workers(), 1) TH_LOG("no idle worker after getpid");
+	ASSERT_GE(async_count_workers(), 1) TH_LOG("no idle worker after getpid");
 }
 
 FIXTURE(identity) {
@@ -755,7 +702,7 @@ TEST_F(identity, new_credentials_with_a_full_pool)
 	ASSERT_EQ(-1, async_wait_all_done(e, 8, DONE_TIMEOUT_MS));
 	for (i = 0; i < 8; i++)
 		EXPECT_EQ(getpid(), e[i].result);
-	n = count_workers();
+	n = async_count_workers();
 	EXPECT_GE(n, 1);
 	EXPECT_LE(n, 2);
 
@@ -1125,7 +1072,7 @@ TEST_F(identity, thread_state_entries_refused)
 		if (!comm[0])
 			continue;	/* gone meanwhile */
 		threads++;
-		if (!strcmp(comm, WORKER_COMM "\n"))
+		if (!strcmp(comm, ASYNC_WORKER_COMM "\n"))
 			workers++;
 		EXPECT_STRNE("leak\n", comm) TH_LOG("thread %d renamed", tid);
 		if (task_status_field(tid, "Seccomp", val, sizeof(val)))
@@ -1269,7 +1216,7 @@ TEST_F(identity, handler_signal_never_taken_by_worker)
 					     strerror(errno));
 	ASSERT_TRUE(async_wait_done(&a[0], DONE_TIMEOUT_MS));
 	worker = (pid_t)a[0].result;
-	ASSERT_TRUE(thread_is_worker(worker));
+	ASSERT_TRUE(async_thread_is_worker(worker));
 	sleep_ms(50);
 	if (load_status(&a[1]) != STATUS_PENDING)
 		TH_LOG("ppoll already complete: the signal comes after it");
@@ -1278,14 +1225,14 @@ TEST_F(identity, handler_signal_never_taken_by_worker)
 		TH_LOG("SIGUSR2 not handled within 1 s (taken by worker %d?)",
 		       worker);
 	EXPECT_EQ(catcher.tid, usr2_tid);
-	EXPECT_STRNE(WORKER_COMM "\n", usr2_comm)
+	EXPECT_STRNE(ASYNC_WORKER_COMM "\n", usr2_comm)
 		TH_LOG("the handler ran on a worker");
 	ASSERT_TRUE(async_wait_done(&a[1], 3000))
 		TH_LOG("ppoll not complete (status %#x)", load_status(&a[1]));
 	EXPECT_TRUE(a[1].result == 0 || a[1].result == -EINTR)
 		TH_LOG("ppoll: %lld", (long long)a[1].result);
 	/* (c), first part: the worker survived the signal. */
-	EXPECT_TRUE(thread_is_worker(worker)) TH_LOG("worker %d is gone",
+	EXPECT_TRUE(async_thread_is_worker(worker)) TH_LOG("worker %d is gone",
 						     worker);
 
 	/* (b) */
@@ -1299,7 +1246,7 @@ TEST_F(identity, handler_signal_never_taken_by_worker)
 					     strerror(errno));
 	ASSERT_EQ(-1, async_wait_all_done(b, 2, DONE_TIMEOUT_MS));
 	EXPECT_EQ(0, b[1].result);
-	EXPECT_TRUE(thread_is_worker((pid_t)b[0].result));
+	EXPECT_TRUE(async_thread_is_worker((pid_t)b[0].result));
 	ASSERT_EQ(0, kill(getpid(), SIGUSR2));
 	sleep_ms(300);
 	EXPECT_EQ(before, load_int(&usr2_count))
@@ -1312,7 +1259,7 @@ TEST_F(identity, handler_signal_never_taken_by_worker)
 	EXPECT_EQ(catcher.tid, usr2_tid);
 
 	/* (c) */
-	EXPECT_TRUE(thread_is_worker(worker)) TH_LOG("worker %d is gone",
+	EXPECT_TRUE(async_thread_is_worker(worker)) TH_LOG("worker %d is gone",
 						     worker);
 	expect_async_getpid(_metadata);
 
@@ -1417,13 +1364,13 @@ TEST_F(identity, batch_read_survives_stop_and_continue)
 	/* Let the child block in the read. */
 	sleep_ms(200);
 	ASSERT_EQ(0, kill(pid, SIGSTOP));
-	ASSERT_EQ(0, wait_child(pid, &status, WUNTRACED, 5000))
+	ASSERT_EQ(0, async_wait_child(pid, &status, WUNTRACED, 5000))
 		TH_LOG("child not stopped");
 	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("status %#x", status);
 	sleep_ms(100);
 	ASSERT_EQ(0, kill(pid, SIGCONT));
 	ASSERT_EQ(1, write(data[1], "x", 1));
-	ASSERT_EQ(0, wait_child(pid, &status, 0, DONE_TIMEOUT_MS))
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, DONE_TIMEOUT_MS))
 		TH_LOG("child did not finish");
 	close(data[1]);
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
@@ -1797,7 +1744,7 @@ TEST_F_TIMEOUT(identity, memcg_charges_entries_in_flight, 60)
 	if (pid == 0)
 		memcg_child(self->cg_dir, r);
 
-	ASSERT_EQ(0, wait_child(pid, &status, 0, 15000))
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, 15000))
 		TH_LOG("child did not finish (stage %d, %ld submissions)",
 		       r->stage, r->submissions);
 	snprintf(path, sizeof(path), "%s/memory.events", self->cg_dir);

@@ -1024,26 +1024,6 @@ TEST_F(async_submit, unknown_submit_flags_einval)
 	expect_submit_works(_metadata);
 }
 
-/* Wait up to @ms for @e to complete: whether its status reads DONE. */
-static bool wait_done(struct async_syscall_entry *e, long ms)
-{
-	struct timespec t0, ts;
-	long left;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) ==
-	       STATUS_PENDING) {
-		left = ms - ms_since(&t0);
-		if (left <= 0)
-			return false;
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
-		syscall(__NR_futex, &e->status, FUTEX_WAIT_PRIVATE,
-			STATUS_PENDING, &ts, NULL, 0);
-	}
-	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == STATUS_DONE;
-}
-
 /*
  * Without ASYNC_SUBMIT_BATCH the entries run asynchronously: the call
  * returns nr_entries at once and each entry completes through its status
@@ -1055,7 +1035,7 @@ TEST_F(async_submit, async_mode_getpid)
 
 	ASSERT_EQ(1, sys_async_submit(&e, 1, ENTRY_SIZE, 0))
 		TH_LOG("async_submit(flags 0): %s", strerror(errno));
-	ASSERT_TRUE(wait_done(&e, 10000))
+	ASSERT_TRUE(async_wait_done(&e, 10000))
 		TH_LOG("entry not complete after 10 s (status %u)", e.status);
 	EXPECT_EQ(getpid(), e.result);
 	EXPECT_EQ(STATUS_DONE, e.status);

@@ -7,14 +7,20 @@
 #ifndef __ASYNC_SYSCALL_TEST_H
 #define __ASYNC_SYSCALL_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/async_syscall.h>
 #include <linux/futex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,6 +141,73 @@ static inline int async_wait_all_done(struct async_syscall_entry *e,
 			return (int)i;
 	}
 	return -1;
+}
+
+/* The comm of worker threads. */
+#define ASYNC_WORKER_COMM	"async_syscall"
+
+/* Whether thread @tid of this process is a worker (named ASYNC_WORKER_COMM). */
+static inline bool async_thread_is_worker(pid_t tid)
+{
+	char path[64], comm[32];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	comm[len] = '\0';
+	return !strcmp(comm, ASYNC_WORKER_COMM "\n");
+}
+
+/* Number of threads of this process that are workers, or -1. */
+static inline int async_count_workers(void)
+{
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (async_thread_is_worker(atoi(d->d_name)))
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * waitpid(@pid, @status, @options) within @timeout_ms: 0, or -ETIMEDOUT
+ * after killing and reaping the child, or -errno.
+ */
+static inline int async_wait_child(pid_t pid, int *status, int options,
+				   long timeout_ms)
+{
+	long long deadline = async_test_now_ms() + timeout_ms;
+	pid_t ret;
+
+	for (;;) {
+		ret = waitpid(pid, status, options | WNOHANG);
+		if (ret == pid)
+			return 0;
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		if (async_test_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, status, 0);
+			return -ETIMEDOUT;
+		}
+		usleep(5 * 1000);
+	}
 }
 
 #endif /* __ASYNC_SYSCALL_TEST_H */
