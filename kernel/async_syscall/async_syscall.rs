@@ -15,6 +15,7 @@
 //! - `policy`: which system calls run, and which are refused;
 //! - `entry`: one checked entry, its chain and its feeds;
 //! - `outcome`: how a system call's return value becomes an entry's result;
+//! - `signal`: signals that an entry sends to the worker that runs it;
 //! - `submission`: the entries of one call, their execution and their write-back;
 //! - `pool`: the crews of workers of a process and the chains queued for them;
 //! - `worker`: the loop of one worker thread;
@@ -34,6 +35,7 @@ mod identity;
 mod outcome;
 mod policy;
 mod pool;
+mod signal;
 mod slot;
 mod submission;
 mod worker;

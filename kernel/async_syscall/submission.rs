@@ -20,6 +20,7 @@ use crate::{
     entry::Entry,
     outcome,
     policy::{self, Mode},
+    signal,
 };
 
 /// The thread that runs a chain.
@@ -326,8 +327,10 @@ impl Submission {
         if runner == Runner::Worker {
             // An entry such as ppoll() may have replaced the worker's signal mask for the call.
             // Put back the mask that blocks every signal but SIGKILL and SIGSTOP; a signal with a
-            // handler that the entry let in goes back to the threads that can take it.
+            // handler that the entry let in goes back to the threads that can take it, and so
+            // does one that the entry sent to the calling thread (SIGPIPE).
             user_worker::restore_sigmask();
+            signal::forward_to_process();
         }
         let mut notified = 0;
         while outcome::is_restart(result) {
@@ -365,6 +368,7 @@ impl Submission {
             result = unsafe { syscall::invoke(nr, &again) };
             if runner == Runner::Worker {
                 user_worker::restore_sigmask();
+                signal::forward_to_process();
             }
         }
         Some(result)

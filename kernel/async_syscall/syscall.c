@@ -181,6 +181,45 @@ void async_syscall_identity(u64 id[ASYNC_SYSCALL_IDENTITY_WORDS])
 }
 
 /**
+ * async_syscall_forward_signals - hand a worker's own signals to its process
+ *
+ * A worker blocks every signal but SIGKILL and SIGSTOP and never returns to
+ * user space, so a signal that an entry sends to the calling thread (SIGPIPE
+ * for a write to a pipe with no reader, SIGXFSZ) would stay queued on it for
+ * ever. Send each such signal on to the thread group, with its siginfo, as
+ * the submitting thread would have received it: a thread that does not
+ * block it takes it and runs its handler, and its default action applies to
+ * the process. Called by a worker after each entry.
+ */
+void async_syscall_forward_signals(void)
+{
+	struct task_struct *tsk = current;
+	kernel_siginfo_t info;
+	enum pid_type type;
+	sigset_t mask;
+	int sig;
+
+	if (WARN_ON_ONCE(!(tsk->flags & PF_USER_WORKER)))
+		return;
+	for (;;) {
+		spin_lock_irq(&tsk->sighand->siglock);
+		/* Dequeue from the worker's own queue only, never SIGKILL/SIGSTOP. */
+		mask = tsk->pending.signal;
+		sigdelsetmask(&mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
+		if (sigisemptyset(&mask)) {
+			spin_unlock_irq(&tsk->sighand->siglock);
+			return;
+		}
+		signotset(&mask);
+		sig = dequeue_signal(&mask, &info, &type);
+		spin_unlock_irq(&tsk->sighand->siglock);
+		if (!sig)
+			return;
+		do_send_sig_info(sig, &info, tsk, PIDTYPE_TGID);
+	}
+}
+
+/**
  * sys_async_submit - run a list of system calls
  * @entries: array of &struct async_syscall_entry, readable, writable and
  *           8-byte aligned

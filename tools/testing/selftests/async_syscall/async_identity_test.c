@@ -1279,6 +1279,83 @@ static void on_alarm(int sig)
 	store_int(&alarm_fired, 1);
 }
 
+/* What the SIGPIPE handler saw: the thread it ran in. */
+static pid_t sigpipe_tid;
+static int sigpipe_on_worker;
+
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&sigpipe_on_worker, async_thread_is_worker(gettid()),
+			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sigpipe_tid, gettid(), __ATOMIC_SEQ_CST);
+}
+
+/* An async write() to a pipe with no reader: -EPIPE, and SIGPIPE. */
+static long write_to_broken_pipe(void)
+{
+	struct async_syscall_entry e;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	close(p[0]);
+	e = ENTRY(__NR_write, p[1], PTR("x"), 1);
+	if (sys_async(&e, 1) != 1 || !async_wait_done(&e, DONE_TIMEOUT_MS)) {
+		close(p[1]);
+		return -ETIMEDOUT;
+	}
+	close(p[1]);
+	return e.result;
+}
+
+/*
+ * A signal an entry sends to the calling thread (SIGPIPE) reaches the
+ * process as it would have reached the submitter: its handler runs in a
+ * normal thread; ignored, nothing happens; by default, it kills the
+ * process.
+ */
+TEST_F(identity, sigpipe_goes_to_the_process)
+{
+	struct sigaction sa = { .sa_handler = on_sigpipe };
+	long long deadline;
+	int status;
+	pid_t pid;
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGPIPE, &sa, NULL));
+	__atomic_store_n(&sigpipe_tid, 0, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(-EPIPE, write_to_broken_pipe());
+	deadline = async_test_now_ms() + 2000;
+	while (!__atomic_load_n(&sigpipe_tid, __ATOMIC_SEQ_CST) &&
+	       async_test_now_ms() < deadline)
+		usleep(1000);
+	EXPECT_NE(0, __atomic_load_n(&sigpipe_tid, __ATOMIC_SEQ_CST))
+		TH_LOG("the SIGPIPE handler never ran");
+	EXPECT_EQ(0, __atomic_load_n(&sigpipe_on_worker, __ATOMIC_SEQ_CST))
+		TH_LOG("the SIGPIPE handler ran on a worker");
+
+	sa.sa_handler = SIG_IGN;
+	ASSERT_EQ(0, sigaction(SIGPIPE, &sa, NULL));
+	EXPECT_EQ(-EPIPE, write_to_broken_pipe());
+
+	/* By default SIGPIPE ends the process, as a direct write() would. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGPIPE, &sa, NULL);
+		write_to_broken_pipe();
+		usleep(2000 * 1000);
+		_exit(0);
+	}
+	ASSERT_EQ(0, async_wait_child(pid, &status, 0, 10000));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
+		TH_LOG("child status %#x", status);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 /*
  * Batch [close_range(w, w, 0), read(r, 1)] on a pipe: the final fput() of
  * the write end (task work) runs between the entries, so the read sees EOF
