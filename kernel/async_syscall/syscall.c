@@ -180,6 +180,19 @@ void async_syscall_identity(u64 id[ASYNC_SYSCALL_IDENTITY_WORDS])
 #endif
 }
 
+/* Whether signals other than SIGKILL and SIGSTOP are queued on @tsk itself. */
+static bool async_syscall_own_signals(struct task_struct *tsk)
+{
+	unsigned long keep = sigmask(SIGKILL) | sigmask(SIGSTOP);
+	unsigned int i;
+
+	for (i = 0; i < _NSIG_WORDS; i++) {
+		if (READ_ONCE(tsk->pending.signal.sig[i]) & ~(i ? 0 : keep))
+			return true;
+	}
+	return false;
+}
+
 /**
  * async_syscall_forward_signals - hand a worker's own signals to its process
  *
@@ -200,6 +213,13 @@ void async_syscall_forward_signals(void)
 	int sig;
 
 	if (WARN_ON_ONCE(!(tsk->flags & PF_USER_WORKER)))
+		return;
+	/*
+	 * Nothing queued on the worker itself, the common case, is seen
+	 * without the lock: only the worker dequeues from its own queue, and
+	 * a signal queued after this check is forwarded after the next entry.
+	 */
+	if (!async_syscall_own_signals(tsk))
 		return;
 	for (;;) {
 		spin_lock_irq(&tsk->sighand->siglock);
