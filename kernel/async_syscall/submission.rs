@@ -228,7 +228,7 @@ impl Submission {
         let results: &mut [isize] = if len <= CHAIN_RESULTS_ON_STACK {
             &mut on_stack[..len]
         } else {
-            on_heap = match KVVec::from_elem(0, len, GFP_KERNEL) {
+            on_heap = match KVVec::from_elem(0, len, GFP_KERNEL_ACCOUNT) {
                 Ok(results) => results,
                 Err(_) => {
                     let enomem = ENOMEM.to_errno() as isize;
