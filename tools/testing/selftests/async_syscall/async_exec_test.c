@@ -42,7 +42,6 @@
 #define FUTEX2_PRIVATE	128
 #endif
 
-
 /* How long an entry that can run may take to complete (slow guests). */
 #define DONE_TIMEOUT_MS	10000
 /* How long a child that was told to end may take to be reaped. */
@@ -151,8 +150,6 @@ static bool all_done(struct __test_metadata *_metadata,
 	       i, nr, ms, load_status(&e[i]));
 	return false;
 }
-
-
 
 /* Poll async_count_workers() until it is @n, at most @timeout_ms; the last count. */
 static int wait_workers(int n, long timeout_ms)

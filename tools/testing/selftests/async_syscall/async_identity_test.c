@@ -68,7 +68,6 @@
 #define __NR_close_range	436
 #endif
 
-
 /* How long an entry that can run may take to complete (slow guests). */
 #define DONE_TIMEOUT_MS		5000
 /* How long a submission made with a new identity may take to complete. */
@@ -226,8 +225,6 @@ static void thread_comm(pid_t tid, char *buf, size_t size)
 	if (read_text(path, buf, size) < 0)
 		buf[0] = '\0';
 }
-
-
 
 /*
  * The value of the "@key:" line of /proc/self/task/@tid/status, without
@@ -1232,8 +1229,8 @@ TEST_F(identity, handler_signal_never_taken_by_worker)
 	EXPECT_TRUE(a[1].result == 0 || a[1].result == -EINTR)
 		TH_LOG("ppoll: %lld", (long long)a[1].result);
 	/* (c), first part: the worker survived the signal. */
-	EXPECT_TRUE(async_thread_is_worker(worker)) TH_LOG("worker %d is gone",
-						     worker);
+	EXPECT_TRUE(async_thread_is_worker(worker))
+		TH_LOG("worker %d is gone", worker);
 
 	/* (b) */
 	ASSERT_TRUE(catcher_disarm(&catcher));
@@ -1259,8 +1256,8 @@ TEST_F(identity, handler_signal_never_taken_by_worker)
 	EXPECT_EQ(catcher.tid, usr2_tid);
 
 	/* (c) */
-	EXPECT_TRUE(async_thread_is_worker(worker)) TH_LOG("worker %d is gone",
-						     worker);
+	EXPECT_TRUE(async_thread_is_worker(worker))
+		TH_LOG("worker %d is gone", worker);
 	expect_async_getpid(_metadata);
 
 	store_int(&catcher.stop, 1);
