@@ -237,7 +237,7 @@ impl Pool {
     /// workers of it the caller must start, counted as members of the crew already.
     ///
     /// Fails with `EAGAIN` when the process would have more than `max_entries` entries in flight.
-    /// The caller reports workers it failed to start with [`Pool::not_started`].
+    /// The caller reports how starting the workers went with [`Pool::settle`].
     pub(crate) fn queue(
         &self,
         identity: Identity,
