@@ -24,7 +24,7 @@ void async_syscall_forward_signals(void);
 long async_syscall_submit(void **slot, unsigned int max_workers,
 			  unsigned int max_entries, void __user *entries,
 			  unsigned int nr_entries, size_t entry_size,
-			  unsigned int flags);
+			  unsigned int flags, bool *exit_thread);
 void async_syscall_release(void *pool);
 
 #ifdef CONFIG_ASYNC_SYSCALL

@@ -24,8 +24,8 @@
 use kernel::{
     ffi::{c_long, c_uint, c_void},
     prelude::*,
-    seccomp,
     sync::Arc,
+    syscall,
     uaccess::UserPtr,
 };
 
@@ -113,7 +113,15 @@ fn queue(
     }
 }
 
-/// Runs async_submit(2) for the current task and returns the number of entries it took.
+/// What async_submit(2) did.
+enum Submitted {
+    /// It took this many entries.
+    Taken(u32),
+    /// Seccomp killed the calling thread at an entry of the batch.
+    ExitThread,
+}
+
+/// Runs async_submit(2) for the current task.
 fn submit(
     slot: &PoolSlot<'_>,
     limits: &Limits,
@@ -121,12 +129,13 @@ fn submit(
     nr_entries: u32,
     entry_size: usize,
     flags: u32,
-) -> Result<u32> {
+) -> Result<Submitted> {
     if flags & !defs::SUBMIT_KNOWN_FLAGS != 0 {
         return Err(EINVAL);
     }
-    // The entries would run without the task's seccomp filter.
-    if seccomp::current_is_confined() {
+    // A tracer's syscall stops or syscall user dispatch would see each entry as a direct call;
+    // neither can be given an entry.
+    if syscall::current_is_intercepted() {
         return Err(EPERM);
     }
 
@@ -139,14 +148,15 @@ fn submit(
     submission.mark_pending()?;
     match mode {
         Mode::Batch => match submission.run_batch()? {
-            BatchEnd::Completed => Ok(nr_entries),
+            BatchEnd::Completed => Ok(Submitted::Taken(nr_entries)),
             // Fewer than `nr_entries`, so it fits.
-            BatchEnd::Interrupted(done) => Ok(done as u32),
+            BatchEnd::Interrupted(done) => Ok(Submitted::Taken(done as u32)),
+            BatchEnd::ExitThread => Ok(Submitted::ExitThread),
         },
         Mode::Async => {
             let identity = Identity::of_current(identity::current_words());
             queue(slot, limits, identity, submission)?;
-            Ok(nr_entries)
+            Ok(Submitted::Taken(nr_entries))
         }
     }
 }
@@ -158,7 +168,9 @@ fn submit(
 /// Must be called from the system call path of a user task, as the C entry point does, with
 /// `slot` the pool slot of the task's process. `max_workers` and `max_entries` are
 /// `kernel.async_syscall_max_workers` and `kernel.async_syscall_max_entries`. `entries` is a
-/// user-space address and is never dereferenced directly.
+/// user-space address and is never dereferenced directly. `exit_thread` must be valid for
+/// writing: it is set when seccomp killed the calling thread at an entry of a batch, and the
+/// caller must then end the thread with `do_exit(SIGSYS)`.
 #[export]
 pub unsafe extern "C" fn async_syscall_submit(
     slot: *mut *mut c_void,
@@ -168,6 +180,7 @@ pub unsafe extern "C" fn async_syscall_submit(
     nr_entries: c_uint,
     entry_size: usize,
     flags: c_uint,
+    exit_thread: *mut bool,
 ) -> c_long {
     // SAFETY: The C entry point passes the slot of the current process, which outlives the
     // call, and every access to it is atomic.
@@ -185,7 +198,12 @@ pub unsafe extern "C" fn async_syscall_submit(
         flags,
     ) {
         // At most `ASYNC_SUBMIT_MAX_ENTRIES`, so it fits.
-        Ok(taken) => taken as c_long,
+        Ok(Submitted::Taken(taken)) => taken as c_long,
+        Ok(Submitted::ExitThread) => {
+            // SAFETY: The caller passes a pointer valid for writing.
+            unsafe { exit_thread.write(true) };
+            EINTR.to_errno() as c_long
+        }
         Err(err) => err.to_errno() as c_long,
     }
 }

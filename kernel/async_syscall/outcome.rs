@@ -75,8 +75,9 @@ pub(crate) fn batch_restart(code: isize) -> Error {
         .unwrap_or(EINTR)
 }
 
-/// The result of an entry that did not run because the task became confined by seccomp.
-pub(crate) fn refused_under_seccomp() -> isize {
+/// The result of an entry that did not run because a ptrace tracer or syscall user dispatch
+/// would have intercepted it as a direct call.
+pub(crate) fn intercepted() -> isize {
     EPERM.to_errno() as isize
 }
 

@@ -7,7 +7,9 @@ use kernel::{
     current, futex,
     page::PAGE_SIZE,
     prelude::*,
-    seccomp, syscall,
+    sync::aref::ARef,
+    syscall,
+    task::Task,
     uaccess::{UserPtr, UserSlice, UserSliceReader},
     uapi, user_worker,
 };
@@ -46,8 +48,13 @@ const CHAIN_RESULTS_ON_STACK: usize = 16;
 pub(crate) enum ChainEnd {
     /// Every entry completed; `false` if a completion could not be written back.
     Completed(bool),
-    /// A fatal signal stopped the chain before its end: the process is going away.
+    /// A fatal signal stopped the chain before its end: the process is going away. A worker
+    /// must let `get_signal()` take the signal before it exits: seccomp may have forced a
+    /// `SIGSYS` that dumps core.
     Killed,
+    /// Batch mode only: seccomp killed the submitting thread (`SECCOMP_RET_KILL_THREAD`) at an
+    /// entry, which did not complete: the system call must end the thread.
+    ExitThread,
     /// Batch mode only: a signal for the submitting thread stopped the chain before entry `.0`,
     /// which did not complete. `.1` is the restart code the entry returned, or zero if it did not
     /// run.
@@ -61,6 +68,19 @@ pub(crate) enum BatchEnd {
     /// A signal for the submitting thread stopped the batch after `.0` entries, which completed.
     /// The others did not run and their status words stay pending.
     Interrupted(usize),
+    /// Seccomp killed the submitting thread at an entry: the system call must end the thread with
+    /// `do_exit(SIGSYS)`, as the entry path would have for a direct call.
+    ExitThread,
+}
+
+/// How one entry ran.
+enum Ran {
+    /// It completed with this result, or returned this restart code.
+    Done(isize),
+    /// It did not complete: a fatal signal is pending, or a worker took one.
+    Killed,
+    /// It did not run: seccomp killed the submitting thread.
+    ExitThread,
 }
 
 /// The entries of one call, copied from user space and checked.
@@ -74,16 +94,20 @@ pub(crate) enum BatchEnd {
 /// - `chains` lists the chains in order as `(first, end)` entry ranges that cover `entries`.
 /// - `user` is the start of the user's array, whose entries are `entry_size` bytes apart.
 /// - Every entry whose verdict does not depend on its feeds passed [`policy::check`] for `mode`.
+/// - `caller` is the submitting thread and `site` the frame of its async_submit(2) call.
 pub(crate) struct Submission {
     user: UserPtr,
     entry_size: usize,
     entries: KVVec<Entry>,
     chains: KVVec<(usize, usize)>,
     mode: Mode,
+    site: syscall::Site,
+    caller: ARef<Task>,
 }
 
 // SAFETY: A submission is never changed after it is built, and `UserPtr` is only an address in
-// the submitting process, used through the user-access functions by threads of that process.
+// the submitting process, used through the user-access functions by threads of that process. A
+// task reference may be dropped on any thread.
 unsafe impl Send for Submission {}
 
 // SAFETY: See `Send`: shared references only read the submission.
@@ -91,7 +115,7 @@ unsafe impl Sync for Submission {}
 
 impl Submission {
     /// Copies `nr_entries` entries of `entry_size` bytes from `user` and checks all of them, for
-    /// running in `mode`.
+    /// running in `mode` on behalf of the current task, which must be in async_submit(2).
     ///
     /// The memory is charged to the submitter's memory cgroup.
     pub(crate) fn copy_from_user(
@@ -143,13 +167,15 @@ impl Submission {
 
         // INVARIANT: `count` is not zero, every entry was checked above, the last one for its
         // link too, those without feeds against the policy for `mode`, and `chains` was built
-        // from the links.
+        // from the links. The current task is the submitter, in its async_submit(2) call.
         Ok(Self {
             user,
             entry_size,
             entries,
             chains,
             mode,
+            site: syscall::Site::current(),
+            caller: ARef::from(&**current!()),
         })
     }
 
@@ -197,6 +223,7 @@ impl Submission {
             match self.run_chain(chain, Runner::Submitter) {
                 ChainEnd::Completed(written) => written_back &= written,
                 ChainEnd::Killed => return Err(EINTR),
+                ChainEnd::ExitThread => return Ok(BatchEnd::ExitThread),
                 ChainEnd::Interrupted(0, code) => return Err(outcome::batch_restart(code)),
                 ChainEnd::Interrupted(done, _) => {
                     return if written_back {
@@ -252,8 +279,10 @@ impl Submission {
                 }
             }
             let done = index - first;
-            let Some(result) = self.run(index, first, &results[..done], runner) else {
-                return ChainEnd::Killed;
+            let result = match self.run(index, first, &results[..done], runner) {
+                Ran::Done(result) => result,
+                Ran::Killed => return ChainEnd::Killed,
+                Ran::ExitThread => return ChainEnd::ExitThread,
             };
             // Interrupted by a signal that the submitting thread must take first. (Without one,
             // a restart code cannot restart anything: it is reported as `-EINTR`.)
@@ -291,19 +320,17 @@ impl Submission {
     /// Runs entry `index` of the chain that starts at `first`, given the results of the chain's
     /// earlier entries, and returns its result.
     ///
-    /// Returns `None` when a worker took a fatal signal while restarting the entry: the signal is
-    /// consumed, and the worker must exit. On the submitting thread a restart code is returned as
-    /// it is, for the batch to stop there.
-    fn run(&self, index: usize, first: usize, results: &[isize], runner: Runner) -> Option<isize> {
+    /// On the submitting thread a restart code is returned as it is, for the batch to stop there.
+    fn run(&self, index: usize, first: usize, results: &[isize], runner: Runner) -> Ran {
         let entry = &self.entries[index];
         let mut args = *entry.args();
         for feed in entry.feeds() {
             // Feeds come from earlier entries of the same chain, which have results.
             let Some(&source) = results.get(feed.src - first) else {
-                return Some(outcome::cancelled());
+                return Ran::Done(outcome::cancelled());
             };
             if outcome::is_failure(source) {
-                return Some(outcome::cancelled());
+                return Ran::Done(outcome::cancelled());
             }
             // A result is a register value: the cast keeps its bits.
             args[feed.slot] = source as usize;
@@ -313,17 +340,12 @@ impl Submission {
             && policy::depends_on_args(entry.nr())
             && policy::check(entry.nr(), &args, self.mode).is_err()
         {
-            return Some(outcome::refused());
+            return Ran::Done(outcome::refused());
         }
-        // The task may have been put under seccomp since the submission was checked.
-        if seccomp::current_is_confined() {
-            return Some(outcome::refused_under_seccomp());
-        }
-        // SAFETY: This runs in a user task of the submitting process (the submitter or one of
-        // its workers), in process context with no locks held. The number was checked against
-        // the refusal policy when the entry was built, which rules out the system calls that
-        // never return, act on the calling thread's own user state or recurse.
-        let mut result = unsafe { syscall::invoke(entry.nr(), &args) };
+        let mut result = match self.call(entry.nr(), &args, runner) {
+            Ran::Done(result) => result,
+            end => return end,
+        };
         if runner == Runner::Worker {
             // An entry such as ppoll() may have replaced the worker's signal mask for the call.
             // Put back the mask that blocks every signal but SIGKILL and SIGSTOP; a signal with a
@@ -342,7 +364,7 @@ impl Submission {
                         break;
                     }
                     if user_worker::handle_signals() {
-                        return None;
+                        return Ran::Killed;
                     }
                 }
                 Runner::Submitter => {
@@ -362,16 +384,46 @@ impl Submission {
             } else {
                 (entry.nr(), args)
             };
-            // SAFETY: Same context as the first run: a user task of the submitting process, no
-            // locks held. `nr` is the checked entry's number again, or `restart_syscall` for the
-            // restart block this thread itself just got, not one from user space.
-            result = unsafe { syscall::invoke(nr, &again) };
+            // A restarted call passes the gates again, as it does from user space: `nr` is the
+            // checked entry's number again, or `restart_syscall` for the restart block this
+            // thread itself just got, not one from user space.
+            result = match self.call(nr, &again, runner) {
+                Ran::Done(result) => result,
+                end => return end,
+            };
             if runner == Runner::Worker {
                 user_worker::restore_sigmask();
                 signal::forward_to_process();
             }
         }
-        Some(result)
+        Ran::Done(result)
+    }
+
+    /// Makes system call `nr` with `args` for the submitter, as it would have made it directly
+    /// from its async_submit(2) call: through its seccomp filters, audit and tracepoints.
+    ///
+    /// `nr` must be the number of an entry that passed the refusal policy, or `restart_syscall`
+    /// for a restart block the current thread just got.
+    fn call(&self, nr: u32, args: &syscall::Args, runner: Runner) -> Ran {
+        // A tracer or a dispatcher would have seen the direct call. The submission was refused
+        // for that; this catches a task intercepted since, in the middle of a batch.
+        if runner == Runner::Submitter && syscall::current_is_intercepted() {
+            return Ran::Done(outcome::intercepted());
+        }
+        // SAFETY: This runs in a user task of the submitting process, in process context with no
+        // locks held: the submitter in its async_submit(2) call, whose audit context the C entry
+        // point set aside for a batch, or one of its workers cloned from it, between entries.
+        // `caller` is the submitter and `site` its call (type invariants). The number passed the
+        // refusal policy, which rules out the system calls that never return, act on the calling
+        // thread's own user state or recurse, or is `restart_syscall` for this thread's own
+        // restart block.
+        match unsafe { syscall::call(&self.site, &self.caller, nr, args) } {
+            syscall::End::Done(result) => Ran::Done(result),
+            syscall::End::Killed => Ran::Killed,
+            // Only the submitting thread can be told to end itself: it made the call.
+            syscall::End::ExitThread if runner == Runner::Submitter => Ran::ExitThread,
+            syscall::End::ExitThread => Ran::Killed,
+        }
     }
 
     /// Writes entry `index`'s result, then its status word, then wakes the futex waiters on it.

@@ -16,6 +16,7 @@
 #include <linux/mempolicy.h>
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/seccomp.h>
 #include <linux/syscalls.h>
 #include <linux/sysctl.h>
@@ -124,8 +125,9 @@ static bool async_syscall_allowed(void)
  * contents), personality, task flags that change how calls behave
  * (speculation control, no_new_privs, I/O flusher), scheduling policy and
  * priority, timer slack, core scheduling cookie, CPU affinity (a hash of
- * the mask, which only decides where an entry runs), audit ids and, on x86,
- * the protection-key rights (PKRU) that a clone copies. The
+ * the mask, which only decides where an entry runs), audit ids, whether it
+ * has an audit context and, on x86, the protection-key rights (PKRU) that a
+ * clone copies. The
  * cgroup is compared by css_set address: a worker moved to another cgroup
  * sees its own identity change and leaves.
  */
@@ -137,7 +139,7 @@ void async_syscall_identity(u64 id[ASYNC_SYSCALL_IDENTITY_WORDS])
 	struct mempolicy *pol = t->mempolicy;
 #endif
 
-	BUILD_BUG_ON(ASYNC_SYSCALL_IDENTITY_WORDS < 19);
+	BUILD_BUG_ON(ASYNC_SYSCALL_IDENTITY_WORDS < 20);
 	memset(id, 0, ASYNC_SYSCALL_IDENTITY_WORDS * sizeof(u64));
 	id[i++] = (unsigned long)current_cred();
 	id[i++] = (unsigned long)t->files;
@@ -174,6 +176,10 @@ void async_syscall_identity(u64 id[ASYNC_SYSCALL_IDENTITY_WORDS])
 		  (u64)cpumask_weight(t->cpus_ptr) << 32;
 	id[i++] = (u64)from_kuid(&init_user_ns, audit_get_loginuid(t)) |
 		  (u64)audit_get_sessionid(t) << 32;
+#ifdef CONFIG_AUDITSYSCALL
+	/* A worker cloned before audit was enabled has no audit context. */
+	id[i++] = !!t->audit_context;
+#endif
 #ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
 	/* The user's PKRU is live in the register in a system call. */
 	id[i++] = read_pkru();
@@ -269,7 +275,8 @@ void async_syscall_forward_signals(void)
  *   PAGE_SIZE, or nonzero bytes past the fields this kernel knows;
  * - %EOPNOTSUPP: an entry names a system call that async_submit() refuses
  *   to run;
- * - %EPERM: the calling thread runs under seccomp, or
+ * - %EPERM: the calling thread is traced with %PTRACE_SYSCALL or
+ *   %PTRACE_SYSEMU or has syscall user dispatch on, or
  *   kernel.async_syscall_disabled does not allow it to call async_submit();
  * - %EAGAIN: no worker thread could be created to run the entries, or the
  *   process would have more than kernel.async_syscall_max_entries entries
@@ -284,12 +291,28 @@ SYSCALL_DEFINE4(async_submit, struct async_syscall_entry __user *, entries,
 		unsigned int, nr_entries, size_t, entry_size,
 		unsigned int, flags)
 {
+	struct audit_context *outer = NULL;
+	bool exit_thread = false;
+	long ret;
+
 	if (!async_syscall_allowed())
 		return -EPERM;
-	return async_syscall_submit(&current->signal->async_syscall,
-				    READ_ONCE(async_syscall_max_workers),
-				    READ_ONCE(async_syscall_max_entries),
-				    entries, nr_entries, entry_size, flags);
+	/* Each entry of a batch gets the audit record of a direct call. */
+	if (flags & ASYNC_SUBMIT_BATCH) {
+		outer = audit_syscall_nest();
+		if (IS_ERR(outer))
+			return PTR_ERR(outer);
+	}
+	ret = async_syscall_submit(&current->signal->async_syscall,
+				   READ_ONCE(async_syscall_max_workers),
+				   READ_ONCE(async_syscall_max_entries),
+				   entries, nr_entries, entry_size, flags,
+				   &exit_thread);
+	audit_syscall_unnest(outer);
+	/* SECCOMP_RET_KILL_THREAD on an entry, as on a direct call. */
+	if (unlikely(exit_thread))
+		do_exit(SIGSYS);
+	return ret;
 }
 
 /**

@@ -72,7 +72,10 @@ fn run(pool: &Arc<Pool>, crew: &Arc<Crew>, own: &identity::Words) -> (bool, usiz
                 let end = submission.run_chain(chain, Runner::Worker);
                 // The last reference to a submission may go here; dropping it frees memory only.
                 drop(submission);
-                if let ChainEnd::Killed = end {
+                if let ChainEnd::Killed | ChainEnd::ExitThread = end {
+                    // Take the fatal signal: a SIGSYS that seccomp forced on this worker dumps
+                    // core from here, or is lost when the worker exits.
+                    user_worker::handle_signals();
                     return (true, done);
                 }
             }
