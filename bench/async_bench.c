@@ -20,6 +20,10 @@
  *   3  throughput of 20,000 independent open/read/close chains from 1 and 2
  *      submitting threads
  *   4  overlap: 64 reads on 64 pipes that a writer fills after ~20 ms
+ *   5  getppid plain and in batches of 64 under a 100-instruction seccomp
+ *      filter (cacheable and uncacheable variants), each in a fork()ed child
+ *      against the same child's unfiltered figures: what the filter adds to an
+ *      entry vs what it adds to a direct call
  *   plus a futex ping-pong between two threads and a profile of the async path.
  *
  * Each figure is measured REPS times (default 5): the table gives the median
@@ -37,18 +41,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/io_uring.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <dirent.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,10 +170,12 @@ static const char *const mode_name[NMODES] = {
 
 /* A metric of one case: the repetitions of each mode. */
 struct metric {
-	char name[96];		/* case and metric */
+	char name[128];		/* case and metric */
 	char unit[16];
 	int higher_better;
 	int side;		/* printed beside the main table, not in it */
+	unsigned int modes;	/* nonzero: print only these modes (1 << mode) */
+	int no_speedup;		/* a ratio or difference: no speed-up columns */
 	double v[NMODES][MAX_REPS];
 	int n[NMODES];
 	const char *na[NMODES];	/* not measured: why */
@@ -260,14 +273,20 @@ static void print_report(void)
 
 			if (md == M_ASYNC_LINKED && !m->n[md] && !m->na[md])
 				continue;
+			if (m->modes && !(m->modes & 1u << md))
+				continue;
 			if (!stat3(m, md, &med, &lo, &hi)) {
 				printf("| %s [%s] | %s%s%s | %s | | | |\n", m->name, m->unit,
 				       mode_name[md], m->mode_note[md][0] ? " " : "",
 				       m->mode_note[md], m->na[md] ? m->na[md] : "not measured");
 				continue;
 			}
-			speedup(m, md, M_PLAIN, sp, sizeof(sp));
-			speedup(m, md, M_URING, su, sizeof(su));
+			if (m->no_speedup) {
+				sp[0] = su[0] = 0;
+			} else {
+				speedup(m, md, M_PLAIN, sp, sizeof(sp));
+				speedup(m, md, M_URING, su, sizeof(su));
+			}
 			printf("| %s [%s] | %s%s%s | %s | %s–%s | %s | %s |\n", m->name,
 			       m->unit, mode_name[md], m->mode_note[md][0] ? " " : "",
 			       m->mode_note[md], fmtv(med, a, sizeof(a)),
@@ -1332,6 +1351,450 @@ out:
 	free(sp);
 }
 
+/* ------------------------------ case 5: getppid under a seccomp filter */
+
+/*
+ * The per-entry cost of the submitter's seccomp filter, against what the same
+ * filter costs a direct call.  A filter cannot be removed, so each filter
+ * variant is measured in its own fork()ed child: getppid plain and in batches
+ * of C5_BATCH entries (ASYNC_SUBMIT_BATCH), in a thread without a filter and
+ * in a thread that installed it (PR_SET_NO_NEW_PRIVS +
+ * seccomp(SECCOMP_SET_MODE_FILTER), no TSYNC: that thread only), repetitions
+ * alternating between the two, so filtered and unfiltered figures come from
+ * one process at the same time.  The child writes its repetitions into a
+ * MAP_SHARED mapping; the parent turns them into metrics.
+ *
+ * The filter is what a container runtime installs, in a denylist form: check
+ * the architecture (else KILL_PROCESS), load the number, refuse x32 numbers,
+ * then one JEQ per refused call (EPERM) and ALLOW at the end.  getppid and
+ * async_submit (473) are not refused, so getppid walks the whole chain:
+ *
+ *   A  cacheable: getppid allowed by number alone.  The kernel's action cache
+ *      (seccomp_cache_check_allow()) records "always allowed" per number, so
+ *      neither a direct getppid nor an entry runs the BPF program: this is what
+ *      real runtimes get, and what the design (docs/design-gates.md 3.1) expects
+ *      to cost an entry what it costs a direct call.
+ *   B  uncacheable: the same chain, shorter by three comparisons, and at its
+ *      end a rule for getppid that loads args[0] and compares it (ALLOW either
+ *      way).  A load of an argument makes the verdict argument-dependent for
+ *      the cache, so the program runs on every getppid, direct or entry.
+ *
+ * Both run exactly C5_RUN (100) instructions for getppid when the program runs
+ * (checked by c5_emulate()).  async_submit itself is allowed by number (cached)
+ * in both.
+ */
+#define C5_BATCH	64
+#define C5_CALLS	(quick ? 4096 : 32768)	/* getppid calls per repetition */
+#define C5_RUN		100
+#define C5_MAXLEN	128
+#define C5_ARG_MAGIC	0x5eccu		/* getppid's args[0] compared to this */
+
+/* Refused by both filters (B uses the first C5_NDENY - 3); x86_64 numbers. */
+static const unsigned short c5_deny[] = {
+	101 /* ptrace */, 103 /* syslog */, 134 /* uselib */, 135 /* personality */,
+	136 /* ustat */, 139 /* sysfs */, 153 /* vhangup */, 154 /* modify_ldt */,
+	155 /* pivot_root */, 156 /* _sysctl */, 159 /* adjtimex */, 161 /* chroot */,
+	162 /* sync */, 163 /* acct */, 164 /* settimeofday */, 165 /* mount */,
+	166 /* umount2 */, 167 /* swapon */, 168 /* swapoff */, 169 /* reboot */,
+	170 /* sethostname */, 171 /* setdomainname */, 172 /* iopl */, 173 /* ioperm */,
+	174 /* create_module */, 175 /* init_module */, 176 /* delete_module */,
+	177 /* get_kernel_syms */, 178 /* query_module */, 179 /* quotactl */,
+	180 /* nfsservctl */, 181 /* getpmsg */, 182 /* putpmsg */, 183 /* afs_syscall */,
+	184 /* tuxcall */, 185 /* security */, 205 /* set_thread_area */,
+	206 /* io_setup */, 207 /* io_destroy */, 208 /* io_getevents */,
+	209 /* io_submit */, 210 /* io_cancel */, 211 /* get_thread_area */,
+	212 /* lookup_dcookie */, 214 /* epoll_ctl_old */, 215 /* epoll_wait_old */,
+	216 /* remap_file_pages */, 227 /* clock_settime */, 236 /* vserver */,
+	237 /* mbind */, 238 /* set_mempolicy */, 239 /* get_mempolicy */,
+	246 /* kexec_load */, 248 /* add_key */, 249 /* request_key */, 250 /* keyctl */,
+	251 /* ioprio_set */, 256 /* migrate_pages */, 272 /* unshare */,
+	279 /* move_pages */, 298 /* perf_event_open */, 300 /* fanotify_init */,
+	301 /* fanotify_mark */, 303 /* name_to_handle_at */, 304 /* open_by_handle_at */,
+	305 /* clock_adjtime */, 306 /* syncfs */, 308 /* setns */,
+	310 /* process_vm_readv */, 311 /* process_vm_writev */, 312 /* kcmp */,
+	313 /* finit_module */, 320 /* kexec_file_load */, 321 /* bpf */,
+	323 /* userfaultfd */, 329 /* pkey_mprotect */, 330 /* pkey_alloc */,
+	331 /* pkey_free */, 333 /* io_pgetevents */, 425 /* io_uring_setup */,
+	426 /* io_uring_enter */, 427 /* io_uring_register */, 428 /* open_tree */,
+	429 /* move_mount */, 430 /* fsopen */, 431 /* fsconfig */, 432 /* fsmount */,
+	433 /* fspick */, 438 /* pidfd_getfd */, 440 /* process_madvise */,
+	442 /* mount_setattr */, 443 /* quotactl_fd */, 447 /* memfd_secret */,
+	448 /* process_mrelease */, 450 /* set_mempolicy_home_node */,
+};
+#define C5_NDENY ((int)(sizeof(c5_deny) / sizeof(c5_deny[0])))
+
+/* Build filter @variant (0 = A, 1 = B) into @f; returns its length. */
+static int c5_build(int variant, struct sock_filter *f)
+{
+	int ndeny = variant ? C5_NDENY - 3 : C5_NDENY;
+	int extra = variant ? 4 : 0;	/* B: JEQ getppid, LD args[0], JEQ, RET */
+	int allow = 5 + ndeny + extra;	/* index of the final RET ALLOW */
+	int deny = allow + 1;		/* index of RET ERRNO(EPERM) */
+	int n = 0, i;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					       offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					       offsetof(struct seccomp_data, nr));
+	f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u,
+					    deny - n - 1, 0);	/* x32 */
+	n++;
+	for (i = 0; i < ndeny; i++, n++)
+		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, c5_deny[i],
+						    deny - n - 1, 0);
+	if (variant) {
+		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid,
+						    0, allow - n - 1);
+		n++;
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						       offsetof(struct seccomp_data, args[0]));
+		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, C5_ARG_MAGIC,
+						    allow - n - 1, 0);
+		n++;
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	if (n != deny + 1 || n > C5_MAXLEN)
+		die("case 5: filter %c built wrong (%d instructions)", 'A' + variant, n);
+	return n;
+}
+
+/*
+ * Run @f as the kernel would for native call @nr with args[0] = @arg0 (the
+ * subset of classic BPF c5_build() uses); *@run = instructions executed.
+ * Returns the filter's verdict, 0xffffffff if it is malformed.
+ */
+static uint32_t c5_emulate(const struct sock_filter *f, int len, uint32_t nr,
+			   uint32_t arg0, int *run)
+{
+	uint32_t a = 0;
+	int pc = 0;
+
+	for (*run = 0; pc >= 0 && pc < len; pc++) {
+		const struct sock_filter *in = &f[pc];
+
+		++*run;
+		switch (in->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (in->k == offsetof(struct seccomp_data, arch))
+				a = AUDIT_ARCH_X86_64;
+			else if (in->k == offsetof(struct seccomp_data, nr))
+				a = nr;
+			else if (in->k == offsetof(struct seccomp_data, args[0]))
+				a = arg0;
+			else
+				return 0xffffffffu;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == in->k ? in->jt : in->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= in->k ? in->jt : in->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return in->k;
+		default:
+			return 0xffffffffu;
+		}
+	}
+	return 0xffffffffu;
+}
+
+/* Filled by a child, read by the parent after waitpid(). */
+struct c5_shared {
+	double v[2][2][MAX_REPS];	/* [0 unfiltered, 1 filtered][0 plain, 1 batch]: ns per call */
+	int n[2][2];
+	int err[2][2];			/* errno that stopped that measurement */
+	int install_err;		/* errno of prctl()/seccomp(); 0 installed */
+	int len, run;			/* filter length; instructions run for getppid */
+};
+
+/* One round of C5_BATCH getppid calls, plain or as one batch; 0 or an errno. */
+static int c5_round(int batch)
+{
+	int i;
+
+	if (!batch) {
+		for (i = 0; i < C5_BATCH; i++)
+			if (getppid() <= 0)
+				return errno ? errno : EINVAL;
+		return 0;
+	}
+	memset(abuf, 0, C5_BATCH * sizeof(aent));
+	for (i = 0; i < C5_BATCH; i++)
+		abuf[i].nr = __NR_getppid;
+	if (async_submit(abuf, C5_BATCH, ASYNC_SUBMIT_BATCH) != C5_BATCH)
+		return errno ? errno : EIO;
+	for (i = 0; i < C5_BATCH; i++)
+		if (abuf[i].result <= 0)
+			return abuf[i].result < 0 ? (int)-abuf[i].result : EIO;
+	return 0;
+}
+
+/*
+ * One repetition of thread @st (0 unfiltered, 1 filtered): plain, then batch,
+ * each timed over `rounds` rounds after a warm-up of an eighth, as case 2;
+ * recorded into s->v[st] unless it is the warm-up repetition.
+ */
+static void c5_rep(struct c5_shared *s, int st, int record)
+{
+	int rounds = C5_CALLS / C5_BATCH, kind, k, e = 0;
+
+	for (kind = 0; kind < 2; kind++) {
+		uint64_t t0;
+
+		if ((kind && !have_async) || s->err[st][kind])
+			continue;
+		for (k = 0; k < rounds / 8 + 1 && !e; k++)
+			e = c5_round(kind);
+		t0 = now_ns();
+		for (k = 0; k < rounds && !e; k++)
+			e = c5_round(kind);
+		if (e) {
+			s->err[st][kind] = e;
+			e = 0;
+			continue;
+		}
+		if (record)
+			s->v[st][kind][s->n[st][kind]++] =
+				(double)(now_ns() - t0) / ((double)rounds * C5_BATCH);
+	}
+}
+
+/* In the child: the filtered thread's turn (1), its end (2), the main thread's (0). */
+static uint32_t c5_turn;
+static int c5_record;
+static struct c5_shared *c5_sh;
+static struct sock_fprog c5_prog;
+
+/*
+ * The filtered thread: a filter installed without SECCOMP_FILTER_FLAG_TSYNC
+ * applies to the installing thread only (and threads it creates later), so
+ * the child's main thread stays unfiltered and both are measured alternately.
+ */
+static void *c5_filtered(void *arg)
+{
+	int installed = 0;
+	uint32_t t;
+
+	(void)arg;
+	for (;;) {
+		while ((t = load_acq(&c5_turn)) == 0)
+			futex_wait(&c5_turn, 0);
+		if (t == 2)
+			return NULL;
+		if (!installed && !c5_sh->install_err) {
+			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+			    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &c5_prog))
+				c5_sh->install_err = errno;
+			else if (syscall(__NR_sysfs, 3) != -1 || errno != EPERM)
+				c5_sh->install_err = ENOTRECOVERABLE;	/* not in force */
+			else
+				installed = 1;
+		}
+		if (installed)
+			c5_rep(c5_sh, 1, c5_record);
+		__atomic_store_n(&c5_turn, 0, __ATOMIC_RELEASE);
+		futex_wake(&c5_turn, 1);
+	}
+}
+
+static void c5_turn_to(uint32_t t)
+{
+	__atomic_store_n(&c5_turn, t, __ATOMIC_RELEASE);
+	futex_wake(&c5_turn, 1);
+	while (t == 1 && load_acq(&c5_turn) != 0)
+		futex_wait(&c5_turn, 1);
+}
+
+/*
+ * The child: an unrecorded warm-up repetition of both threads, then `reps`
+ * repetitions alternating between the unfiltered main thread and the filtered
+ * thread in ABBA order, so that a drift in the machine's speed falls on both
+ * alike.  Runs after the parent's pool threads are gone: the parent is then
+ * single-threaded for the C library, and the child may create a thread.
+ */
+static void __attribute__((noreturn)) c5_child(struct c5_shared *s, int variant)
+{
+	static struct sock_filter f[C5_MAXLEN];
+	cpu_set_t cpus;
+	pthread_t t;
+	int run, run2, rep;
+
+	c5_sh = s;
+	c5_prog.len = (unsigned short)c5_build(variant, f);
+	c5_prog.filter = f;
+	s->len = c5_prog.len;
+	/* getppid and async_submit allowed; the refused calls are refused. */
+	if (c5_emulate(f, c5_prog.len, __NR_getppid, 0, &run) != SECCOMP_RET_ALLOW ||
+	    c5_emulate(f, c5_prog.len, __NR_getppid, C5_ARG_MAGIC, &run2) != SECCOMP_RET_ALLOW ||
+	    run != C5_RUN || run2 != C5_RUN ||
+	    c5_emulate(f, c5_prog.len, __NR_async_submit, 0, &run2) != SECCOMP_RET_ALLOW ||
+	    c5_emulate(f, c5_prog.len, __NR_exit_group, 0, &run2) != SECCOMP_RET_ALLOW ||
+	    c5_emulate(f, c5_prog.len, c5_deny[0], 0, &run2) != (SECCOMP_RET_ERRNO | EPERM) ||
+	    c5_emulate(f, c5_prog.len, 0x40000000u, 0, &run2) != (SECCOMP_RET_ERRNO | EPERM)) {
+		note("case 5: filter %c: wrong verdicts (getppid runs %d instructions)",
+		     'A' + variant, run);
+		_exit(3);
+	}
+	s->run = run;
+	/* Both threads on this CPU: they never run at once, and vCPUs may differ. */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);	/* best effort */
+	if (pthread_create(&t, NULL, c5_filtered, NULL)) {
+		note("case 5: pthread_create failed");
+		_exit(4);
+	}
+	for (rep = -1; rep < reps; rep++) {
+		c5_record = rep >= 0;
+		if (rep & 1) {		/* rep -1 installs the filter first */
+			c5_turn_to(1);
+			c5_rep(s, 0, c5_record);
+		} else {
+			c5_rep(s, 0, c5_record);
+			c5_turn_to(1);
+		}
+	}
+	c5_turn_to(2);
+	pthread_join(t, NULL);
+	_exit(0);
+}
+
+static const char *const c5_label[2] = {
+	"cacheable: getppid allowed by number",
+	"uncacheable: getppid's args[0] inspected",
+};
+static struct metric *c5_m[2][4];	/* [variant][unfiltered, filtered, ratio, cost] */
+static int c5_len[2], c5_ran[2];
+static char c5_why[2][4][80];		/* storage for the metrics' na strings */
+
+static void c5_na(int variant, int which, enum mode md, const char *fmt, ...)
+{
+	char *b = c5_why[variant][which + (md == M_BATCH ? 2 : 0)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(c5_why[0][0]), fmt, ap);
+	va_end(ap);
+	c5_m[variant][which]->na[md] = b;
+}
+
+static void case5(void)
+{
+	static const char *const what[4] = {
+		"unfiltered thread, per call", "filtered thread, per call",
+		"filtered ÷ unfiltered median", "filter cost: filtered − unfiltered median",
+	};
+	static const char *const unit[4] = { "ns/call", "ns/call", "×", "ns/call" };
+	struct c5_shared *sh;
+	int v, w, kind, i;
+
+	sh = mmap(NULL, 2 * sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	memset(sh, 0, 2 * sizeof(*sh));
+	for (v = 0; v < 2; v++) {
+		struct c5_shared *s = &sh[v];
+		char died[64] = "";
+		pid_t pid;
+		int st;
+
+		for (w = 0; w < 4; w++) {
+			struct metric *m;
+
+			m = c5_m[v][w] = new_metric(unit[w], 0, "5%c. getppid, %d-insn seccomp filter, %s: %s",
+						    'A' + v, C5_RUN, v ? "uncacheable" : "cacheable",
+						    what[w]);
+			m->modes = 1u << M_PLAIN | 1u << M_BATCH;
+			m->no_speedup = w >= 2;
+			snprintf(m->mode_note[M_BATCH], sizeof(m->mode_note[M_BATCH]),
+				 "[%d entries per call, per entry]", C5_BATCH);
+		}
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0)
+			c5_child(s, v);
+		if (pid < 0) {
+			snprintf(died, sizeof(died), "fork: %s", strerror(errno));
+		} else {
+			while (waitpid(pid, &st, 0) < 0)
+				if (errno != EINTR)
+					die("waitpid: %s", strerror(errno));
+			if (WIFSIGNALED(st))
+				snprintf(died, sizeof(died), "child killed by signal %d", WTERMSIG(st));
+			else if (WEXITSTATUS(st))
+				snprintf(died, sizeof(died), "child exited with %d", WEXITSTATUS(st));
+		}
+		c5_len[v] = s->len;
+		c5_ran[v] = s->run;
+		for (kind = 0; kind < 2; kind++) {
+			enum mode md = kind ? M_BATCH : M_PLAIN;
+			double base;
+
+			if (kind && !have_async) {
+				for (w = 0; w < 4; w++)
+					c5_m[v][w]->na[md] = "unavailable (ENOSYS)";
+				continue;
+			}
+			for (w = 0; w < 2; w++) {
+				for (i = 0; i < s->n[w][kind]; i++)
+					add(c5_m[v][w], md, s->v[w][kind][i]);
+				if (s->n[w][kind] < reps) {
+					if (died[0])
+						c5_na(v, w, md, "not measured: %s", died);
+					else if (w && s->install_err == ENOTRECOVERABLE)
+						c5_na(v, w, md, "filter installed but a refused "
+						      "call was not refused");
+					else if (w && s->install_err)
+						c5_na(v, w, md, "filter not installed: %s",
+						      strerror(s->install_err));
+					else
+						c5_na(v, w, md, "%s: %s", w ? "failed under the filter" : "failed",
+						      strerror(s->err[w][kind]));
+				}
+			}
+			if (c5_m[v][0]->na[md] || c5_m[v][1]->na[md]) {
+				c5_m[v][2]->na[md] = c5_m[v][3]->na[md] = "not measured (see above)";
+				continue;
+			}
+			/*
+			 * Each filtered repetition against the unfiltered median:
+			 * the medians of these are the ratio and the difference of
+			 * the medians, the spread is the filtered one's.
+			 */
+			base = med_of(c5_m[v][0], md);
+			for (i = 0; i < s->n[1][kind]; i++) {
+				add(c5_m[v][2], md, s->v[1][kind][i] / base);
+				add(c5_m[v][3], md, s->v[1][kind][i] - base);
+			}
+		}
+		note("case 5%c (%s): plain %.0f -> %.0f ns, batch x%d %.0f -> %.0f ns per entry "
+		     "(0: not measured)%s%s", 'A' + v, c5_label[v], med_of(c5_m[v][0], M_PLAIN),
+		     med_of(c5_m[v][1], M_PLAIN), C5_BATCH, med_of(c5_m[v][0], M_BATCH),
+		     med_of(c5_m[v][1], M_BATCH), died[0] ? "; " : "", died);
+	}
+	munmap(sh, 2 * sizeof(*sh));
+}
+
+/* "on", "off", or why it is not known, for the report. */
+static const char *bpf_jit_state(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
+	int on = -1;
+
+	if (!f)
+		return "absent (no CONFIG_BPF_JIT: the filters run in the BPF interpreter)";
+	if (fscanf(f, "%d", &on) != 1)
+		on = -1;
+	fclose(f);
+	return on > 0 ? "on" : on == 0 ? "off (the filters run in the BPF interpreter)" : "unknown";
+}
+
 /* ---------------------------------------------------------------- targets */
 
 static const char *verdict(int ok)
@@ -1353,6 +1816,46 @@ static double flatness(int call, enum mode md)
 			hi = v;
 	}
 	return lo > 0 ? hi / lo : 0;
+}
+
+/*
+ * The target line.  The issue asks that the filter cost an entry no more than
+ * it costs a direct call: X = (batch entry filtered - unfiltered) / (direct
+ * call filtered - unfiltered), from medians, in ns, target X <= 1.2.  A ratio
+ * of the filtered/unfiltered ratios would be easier to meet than it should
+ * be: a batch entry's fixed cost is several times a direct call's, which
+ * dilutes the same added cost; so the ratios are printed for context only.
+ */
+static void c5_target(int v)
+{
+	struct metric *u = c5_m[v][0], *f = c5_m[v][1];
+	double pu = med_of(u, M_PLAIN), pf = med_of(f, M_PLAIN);
+	double bu = med_of(u, M_BATCH), bf = med_of(f, M_BATCH);
+	double dp = pf - pu, db = bf - bu, med, lo = 0, hi;
+
+	printf("- seccomp filter %c (%s; %d instructions run per getppid%s): filter cost per "
+	       "entry vs direct call: ", 'A' + v, c5_label[v], c5_ran[v],
+	       v ? "" : " when not cached");
+	if (!u->n[M_PLAIN] || !f->n[M_PLAIN] || !u->n[M_BATCH] || !f->n[M_BATCH]) {
+		printf("not measured (%s)\n", f->na[M_BATCH] ? f->na[M_BATCH] :
+		       f->na[M_PLAIN] ? f->na[M_PLAIN] : u->na[M_BATCH] ? u->na[M_BATCH] :
+		       u->na[M_PLAIN] ? u->na[M_PLAIN] : "see the table");
+		return;
+	}
+	if (dp <= 0) {
+		printf("ratio undefined (target ≤ 1.2): **not evaluable**: the filter adds %.0f ns "
+		       "to a direct call (%.0f → %.0f ns), nothing measurable; %+.0f ns to a batch "
+		       "entry (%.0f → %.0f ns)\n", dp, pu, pf, db, bu, bf);
+		return;
+	}
+	/* lo: the smallest of the direct call's per-repetition differences */
+	stat3(c5_m[v][3], M_PLAIN, &med, &lo, &hi);
+	printf("ratio %.2f (target ≤ 1.2): %s — X = (batch entry filtered − unfiltered) ÷ "
+	       "(direct call filtered − unfiltered), medians: %+.0f ns (%.0f → %.0f) ÷ %+.0f ns "
+	       "(%.0f → %.0f)%s; for context, filtered/unfiltered: batch entry %.2f×, direct "
+	       "call %.2f×\n", db / dp, verdict(db / dp <= 1.2), db, bu, bf, dp, pu, pf,
+	       lo <= 0 ? " (X is noisy: in some repetitions the filter added nothing "
+			 "measurable to a direct call)" : "", bf / bu, pf / pu);
 }
 
 static void print_targets(void)
@@ -1400,6 +1903,8 @@ static void print_targets(void)
 		       "async mode max/min = %.2f (%s) (target ≤ 1.20)\n",
 		       call ? "fstat" : "getppid", fb, verdict(fb <= 1.2), fa, verdict(fa <= 1.2));
 	}
+	for (i = 0; i < 2; i++)
+		c5_target(i);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -1539,6 +2044,7 @@ int main(int argc, char **argv)
 	pool_stop();
 	if (uring_ok)
 		ring_exit(&ring);
+	case5();	/* fork()s: after the pool's threads are gone */
 
 	uname(&u);
 	printf("<!-- BENCH-REPORT-BEGIN -->\n");
@@ -1566,6 +2072,21 @@ int main(int argc, char **argv)
 			printf("%s µs (%s–%s)\n", fmtv(med, a, sizeof(a)), fmtv(lo, b, sizeof(b)),
 			       fmtv(hi, c, sizeof(c)));
 	}
+	printf("\n**Seccomp filter (case 5)**: each filter is measured in its own fork()ed "
+	       "child, in two threads: one installs it on itself (PR_SET_NO_NEW_PRIVS + "
+	       "SECCOMP_SET_MODE_FILTER, no TSYNC), the other stays unfiltered; repetitions "
+	       "alternate between them (ABBA order, after a warm-up repetition of each); "
+	       "%d getppid calls per repetition, plain and in batches of %d. Filter A (%d instructions) checks the architecture, refuses "
+	       "x32 numbers and %d calls by number (EPERM) and allows the rest, getppid and "
+	       "async_submit among them, by number alone: the kernel's action cache answers "
+	       "for those without running it. Filter B (%d instructions) is the same chain, "
+	       "three refused calls shorter, with getppid's args[0] compared at its end "
+	       "(allowed either way), so it runs, "
+	       "%d instructions, on every getppid, direct call or entry. BPF JIT: %s. "
+	       "Target: X = (batch entry filtered − unfiltered) ÷ (direct call filtered − "
+	       "unfiltered), from the medians: what the filter adds to an entry over what it "
+	       "adds to a direct call.\n", C5_CALLS, C5_BATCH, c5_len[0],
+	       C5_NDENY, c5_len[1], c5_ran[1], bpf_jit_state());
 	printf("\n**Where the time goes (async path, measured from user space)**\n\n");
 	if (!have_async) {
 		printf("async_submit(2) unavailable (ENOSYS): nothing measured.\n");

@@ -117,6 +117,16 @@ Cases:
 4. 64 one-byte reads on 64 pipes that a writer thread fills ~20 ms after the
    reads are submitted: time until all 64 results are collected, and how
    long after the writer's first write the last one is collected.
+5. getppid, plain and in batches of 64 (batch mode), under a seccomp filter
+   of the kind a container runtime installs (architecture check, then a
+   chain of ~95 refused numbers; 100 instructions run for getppid): filter
+   A allows getppid by number alone (the kernel's action cache answers
+   without running it), filter B also compares getppid's `args[0]`, so it
+   runs on every call. Each filter is measured in its own `fork()`ed child,
+   in a thread that installed it against an unfiltered thread of the same
+   child, repetitions alternating; 32768 calls per repetition. The target
+   compares what the filter adds to a batch entry with what it adds to a
+   direct call (ratio ≤ 1.2).
 
 A futex ping-pong between two threads gives the cost of the cross-thread
 wake-ups the async paths pay. Every figure is repeated (5 times unless said

@@ -19,6 +19,7 @@ struct signal_struct;
 /* Implemented in C, called by the Rust implementation. */
 void async_syscall_identity(u64 id[ASYNC_SYSCALL_IDENTITY_WORDS]);
 void async_syscall_forward_signals(void);
+void async_syscall_end_process(void);
 
 /* Implemented in Rust, called by the C entry point. */
 long async_syscall_submit(void **slot, unsigned int max_workers,

@@ -246,6 +246,33 @@ void async_syscall_forward_signals(void)
 }
 
 /**
+ * async_syscall_end_process - end a worker's process after a fatal signal
+ *
+ * get_signal() does not end the process of a user worker that takes a
+ * fatal signal: the worker must clean up and exit itself. A SIGKILL has
+ * already made the whole process exit, and so has a core dump, but a
+ * SIGSYS that seccomp forced on a worker for an entry does not when no
+ * dump is made (the process is not dumpable, say). End the process then,
+ * as do_group_exit() would have for the submitting thread's direct call;
+ * the worker exits on its own, which is the last step of a group exit.
+ */
+void async_syscall_end_process(void)
+{
+	struct task_struct *tsk = current;
+	struct signal_struct *sig = tsk->signal;
+
+	if (WARN_ON_ONCE(!(tsk->flags & PF_USER_WORKER)))
+		return;
+	spin_lock_irq(&tsk->sighand->siglock);
+	if (!(sig->flags & SIGNAL_GROUP_EXIT) && !sig->group_exec_task) {
+		sig->group_exit_code = SIGSYS;
+		sig->flags = SIGNAL_GROUP_EXIT;
+		zap_other_threads(tsk);
+	}
+	spin_unlock_irq(&tsk->sighand->siglock);
+}
+
+/**
  * sys_async_submit - run a list of system calls
  * @entries: array of &struct async_syscall_entry, readable, writable and
  *           8-byte aligned

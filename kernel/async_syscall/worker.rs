@@ -11,6 +11,7 @@ use kernel::{
 use crate::{
     identity,
     pool::{Crew, Next, Pool, Queued, Standby},
+    signal,
     submission::{ChainEnd, Runner},
 };
 
@@ -74,8 +75,10 @@ fn run(pool: &Arc<Pool>, crew: &Arc<Crew>, own: &identity::Words) -> (bool, usiz
                 drop(submission);
                 if let ChainEnd::Killed | ChainEnd::ExitThread = end {
                     // Take the fatal signal: a SIGSYS that seccomp forced on this worker dumps
-                    // core from here, or is lost when the worker exits.
+                    // core from here, or is lost when the worker exits. Then make sure the
+                    // process ends, as it would have for the direct call.
                     user_worker::handle_signals();
+                    signal::end_process();
                     return (true, done);
                 }
             }

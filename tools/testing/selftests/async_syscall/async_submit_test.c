@@ -10,10 +10,8 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/close_range.h>
-#include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/keyctl.h>
-#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -1381,62 +1379,6 @@ TEST_F(async_submit, link_on_last_entry_einval)
 
 	bad.flags |= ASYNC_SYSCALL_ENTRY_LINK;
 	expect_rejected_pair(_metadata, self->canary, bad, EINVAL);
-}
-
-/*
- * Seccomp. The kernel does not evaluate seccomp filters for entries yet, so
- * a filtered task is refused outright. Change this test when it does.
- */
-TEST_F(async_submit, seccomp_filtered_task_eperm)
-{
-	struct child_report *rep;
-	int status;
-	pid_t pid;
-
-	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, rep);
-	memset(rep, 0, sizeof(*rep));
-	rep->ret = -2;
-
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct sock_filter insns[] = {
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		};
-		struct sock_fprog prog = {
-			.len = ARRAY_SIZE(insns),
-			.filter = insns,
-		};
-		struct async_syscall_entry e[2];
-
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-			_exit(1);
-		if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
-			_exit(KSFT_SKIP);
-
-		e[0] = canary_entry(self->canary);
-		e[1] = ENTRY(__NR_getpid);
-		rep->ret = sys_batch(e, 2);
-		rep->err = errno;
-		rep->result[0] = e[0].result;
-		rep->result[1] = e[1].result;
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	if (WEXITSTATUS(status) == KSFT_SKIP)
-		SKIP(return, "seccomp filters not available");
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(-1, rep->ret);
-	EXPECT_EQ(EPERM, rep->err);
-	EXPECT_EQ(RESULT_SENTINEL, rep->result[0]);
-	EXPECT_EQ(RESULT_SENTINEL, rep->result[1]);
-	expect_no_file(_metadata, self->canary);
-	munmap(rep, sizeof(*rep));
-	/* This process has no filter and may still submit. */
-	expect_submit_works(_metadata);
 }
 
 /*
