@@ -2194,7 +2194,8 @@ static void audit_read(int fd, pid_t pid, int want, struct audit_rec *sys,
 		if (n <= 0)
 			continue;
 		size = n;
-		for (m = (void *)buf; NLMSG_OK(m, size); m = NLMSG_NEXT(m, size)) {
+		/* Audit sends one record a datagram (see nlmsg_len below). */
+		for (m = (void *)buf; size >= NLMSG_HDRLEN; size = 0) {
 			if (m->nlmsg_type != AUDIT_SYSCALL &&
 			    m->nlmsg_type != AUDIT_PATH)
 				continue;
@@ -2204,7 +2205,14 @@ static void audit_read(int fd, pid_t pid, int want, struct audit_rec *sys,
 				rec = &path[*nr_path];
 			else
 				continue;
-			len = NLMSG_PAYLOAD(m, 0);
+			/*
+			 * Audit sets nlmsg_len to the length of the text
+			 * alone, without the header (as auditd reads it), so
+			 * NLMSG_PAYLOAD() would cut the last 16 bytes.
+			 */
+			len = m->nlmsg_len;
+			if (len > (size_t)size - NLMSG_HDRLEN)
+				len = size - NLMSG_HDRLEN;
 			if (len >= sizeof(rec->text))
 				len = sizeof(rec->text) - 1;
 			memcpy(rec->text, NLMSG_DATA(m), len);
