@@ -59,8 +59,8 @@ static void syscall_call_exit(struct pt_regs *regs, unsigned long work)
  * @end: set to %SYSCALL_CALL_DONE, or to why the call did not run
  *
  * Makes system call @nr as if @caller had made it directly from @site:
- * with a register frame that is @site's but for the number, the arguments
- * and the return value. The call passes the gates of the entry path in
+ * with a register frame that is @site's but for the number and the
+ * arguments, until the call sets the return value. The call passes the gates of the entry path in
  * the same order: seccomp, judged by seccomp_filter_call() with @caller's
  * filters; the sys_enter tracepoints; audit, in current's audit context,
  * which must be unused; then the exit work: audit, the sys_exit
@@ -88,11 +88,13 @@ long syscall_call(const struct pt_regs *site, struct task_struct *caller,
 	int i;
 
 	*end = SYSCALL_CALL_DONE;
+	/*
+	 * The site is a system call in progress: its return value is the
+	 * one the entry code preset, which a call that is skipped returns.
+	 */
 	regs = *site;
 	syscall_set_nr(current, &regs, nr);
 	syscall_set_arguments(current, &regs, args);
-	/* As the entry code presets it. */
-	regs_set_return_value(&regs, -ENOSYS);
 	if (worker) {
 		/* A worker has no user stack of its own. */
 		user_stack_pointer_set(&regs, 0);
@@ -104,6 +106,7 @@ long syscall_call(const struct pt_regs *site, struct task_struct *caller,
 	for (i = 0; i < 6; i++)
 		sd.args[i] = args[i];
 	work = READ_ONCE(current_thread_info()->syscall_work);
+	ret = regs_return_value(&regs);
 	switch (seccomp_filter_call(&sd, caller, &ret)) {
 	case SECCOMP_CALL_RUN:
 		break;
