@@ -378,16 +378,17 @@ impl Submission {
                 }
             }
             // `restart_syscall` resumes, from the restart block it left, the system call this
-            // thread just ran; other restart codes ask for the same call again.
-            let (nr, again) = if outcome::is_restart_block(result) {
-                (uapi::__NR_restart_syscall, [0; 6])
+            // thread just ran; other restart codes ask for the same call again. Either way the
+            // registers keep the call's arguments, as for a direct call, for the gates to see.
+            let nr = if outcome::is_restart_block(result) {
+                uapi::__NR_restart_syscall
             } else {
-                (entry.nr(), args)
+                entry.nr()
             };
             // A restarted call passes the gates again, as it does from user space: `nr` is the
             // checked entry's number again, or `restart_syscall` for the restart block this
             // thread itself just got, not one from user space.
-            result = match self.call(nr, &again, runner) {
+            result = match self.call(nr, &args, runner) {
                 Ran::Done(result) => result,
                 end => return end,
             };

@@ -7,9 +7,11 @@
 #include <linux/audit.h>
 #include <linux/entry-common.h>
 #include <linux/lockdep.h>
+#include <linux/randomize_kstack.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <linux/syscall_invoke.h>
+#include <linux/syscalls.h>
 
 /**
  * syscall_site_current - record where the current system call was made
@@ -88,13 +90,15 @@ long syscall_call(const struct pt_regs *site, struct task_struct *caller,
 	int i;
 
 	*end = SYSCALL_CALL_DONE;
-	/*
-	 * The site is a system call in progress: its return value is the
-	 * one the entry code preset, which a call that is skipped returns.
-	 */
 	regs = *site;
 	syscall_set_nr(current, &regs, nr);
 	syscall_set_arguments(current, &regs, args);
+	/*
+	 * Preset the result, as the entry code does: a call that seccomp
+	 * skips without a result of its own returns that of a call that
+	 * does not exist.
+	 */
+	regs_set_return_value(&regs, sys_ni_syscall());
 	if (worker) {
 		/* A worker has no user stack of its own. */
 		user_stack_pointer_set(&regs, 0);
@@ -128,14 +132,17 @@ long syscall_call(const struct pt_regs *site, struct task_struct *caller,
 	if (IS_ENABLED(CONFIG_AUDITSYSCALL) && unlikely(audit_context()))
 		syscall_enter_audit(&regs);
 
+	/* A stack offset of its own for each call, as on entry. */
+	add_random_kstack_offset();
 	ret = arch_syscall_invoke(&regs);
 	/* The exit tracepoints and audit read the result from the frame. */
 	regs_set_return_value(&regs, ret);
 	syscall_call_exit(&regs, work);
 out:
 	if (worker) {
-		/* No call in progress. */
+		/* No call in progress, and no user context, as at clone. */
 		syscall_set_nr(current, task_pt_regs(current), -1);
+		instruction_pointer_set(task_pt_regs(current), 0);
 	}
 	if (IS_ENABLED(CONFIG_PROVE_LOCKING) &&
 	    WARN(irqs_disabled(), "syscall %lu left IRQs disabled", nr))

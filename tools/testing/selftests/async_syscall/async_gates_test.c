@@ -1757,6 +1757,88 @@ TEST_F_TIMEOUT(gates, kill_thread, 90)
 }
 
 /*
+ * 11b. Seccomp kills the submitting thread alone (SECCOMP_RET_KILL_THREAD on
+ * a direct call) while its asynchronous chain waits: the chain's entries
+ * that had not passed the gates are cancelled, and the process, which has
+ * other threads, lives on, as it would have without async_submit().
+ */
+struct killed_submitter {
+	struct report *r;
+	const struct gates_env *env;
+	int rfd;
+};
+
+static void *killed_submitter_thread(void *arg)
+{
+	static const struct rule rules[] = {
+		RULE(__NR_mkdirat, SECCOMP_RET_KILL_THREAD),
+	};
+	struct killed_submitter *ks = arg;
+	struct report *r = ks->r;
+	struct async_syscall_entry *e = r->e;
+	static char buf[8];
+
+	child_filter(r, rules, ARRAY_SIZE(rules), 0);
+	e[0] = ENTRY(__NR_read, ks->rfd, PTR(buf), 1);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_getppid);
+	set_feed(&e[1], 0, 0, 0);
+	r->ret = sys_async_submit(e, 2, ENTRY_SIZE, 0);
+	r->err = errno;
+	if (r->ret != 2)
+		return NULL;
+	/* Let a worker take the chain and block in read(). */
+	usleep(100 * 1000);
+	syscall(__NR_mkdirat, AT_FDCWD, ks->env->dir, 0700);
+	/* Never reached. */
+	r->v[0] = 1;
+	return NULL;
+}
+
+static void child_killed_submitter(struct report *r,
+				   const struct gates_env *env, bool batch)
+{
+	struct killed_submitter ks = { .r = r, .env = env };
+	pthread_t thread;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		child_fail(r, "pipe2: %s", strerror(errno));
+	ks.rfd = p[0];
+	if (pthread_create(&thread, NULL, killed_submitter_thread, &ks))
+		child_fail(r, "pthread_create");
+	r->v[1] = join_within(thread, DONE_MS);
+	if (r->v[1])
+		child_fail(r, "the submitting thread did not end: %s",
+			   strerror(r->v[1]));
+	if (r->ret != 2)
+		child_fail(r, "async_submit: %s", strerror(r->err));
+	if (write(p[1], "x", 1) != 1)
+		child_fail(r, "write: %s", strerror(errno));
+	r->waited = async_wait_all_done(r->e, 2, DONE_MS);
+}
+
+TEST_F(gates_one, killed_submitter)
+{
+	struct report *r = report_new();
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, r);
+	pid = spawn(r, &self->env, false, child_killed_submitter, &status);
+	ASSERT_GT(pid, 0);
+	/* The process lives on: no SIGKILL for the whole process. */
+	ASSERT_TRUE(child_ok(_metadata, r, status));
+	EXPECT_EQ(-1, r->v[0]);
+	expect_all_done(_metadata, r, 2, false);
+	/* read() ran before the kill, or was cancelled with the chain. */
+	if (r->e[0].result != -ECANCELED)
+		EXPECT_EQ(1, r->e[0].result);
+	EXPECT_EQ(-ECANCELED, r->e[1].result);
+	expect_no_dir(_metadata, self->env.dir);
+}
+
+/*
  * 11. A filter that the submitting thread installs without TSYNC after an
  * asynchronous submission applies to its entries still queued.
  */
