@@ -11,7 +11,6 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <linux/syscall_invoke.h>
-#include <linux/syscalls.h>
 
 /**
  * syscall_site_current - record where the current system call was made
@@ -94,11 +93,10 @@ long syscall_call(const struct pt_regs *site, struct task_struct *caller,
 	syscall_set_nr(current, &regs, nr);
 	syscall_set_arguments(current, &regs, args);
 	/*
-	 * Preset the result, as the entry code does: a call that seccomp
-	 * skips without a result of its own returns that of a call that
-	 * does not exist.
+	 * The result stays the site's: the entry code preset it for the
+	 * system call in progress there, so a call that seccomp skips
+	 * without a result of its own returns what a direct one would.
 	 */
-	regs_set_return_value(&regs, sys_ni_syscall());
 	if (worker) {
 		/* A worker has no user stack of its own. */
 		user_stack_pointer_set(&regs, 0);
