@@ -168,22 +168,10 @@ static int wait_workers(int n, long timeout_ms)
 /* The Tgid: line of /proc/self/task/@tid/status, or -1. */
 static pid_t thread_tgid(pid_t tid)
 {
-	char path[64], line[128];
-	pid_t tgid = -1;
-	FILE *f;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Tgid:", 5)) {
-			tgid = atoi(line + 5);
-			break;
-		}
-	}
-	fclose(f);
-	return tgid;
+	return async_status_tgid(path);
 }
 
 /* Number of CPUs in a cpulist such as "0-3,5", or 0. */

@@ -387,22 +387,10 @@ struct supervisor {
 /* The Tgid: of /proc/@pid/status, or -1. */
 static int proc_tgid(pid_t pid)
 {
-	char path[64], line[128];
-	int tgid = -1;
-	FILE *f;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Tgid:", 5)) {
-			tgid = atoi(line + 5);
-			break;
-		}
-	}
-	fclose(f);
-	return tgid;
+	return async_status_tgid(path);
 }
 
 /* The string at @addr in the memory of thread @pid, through /proc. */
@@ -694,6 +682,43 @@ static pid_t spawn(struct report *r, const struct gates_env *env, bool batch,
 	}
 	*status = pid > 0 ? reap(pid) : -1;
 	return pid;
+}
+
+/*
+ * Fork a child that runs @fn, which makes itself a tracee and stops
+ * (PTRACE_TRACEME, then SIGSTOP) before it submits; set @options and
+ * PTRACE_O_EXITKILL, and resume it with @request. Whether that went well;
+ * the child's pid in *@pidp.
+ */
+static bool trace_child(struct __test_metadata *_metadata, struct report *r,
+			const struct gates_env *env, bool batch,
+			void (*fn)(struct report *r,
+				   const struct gates_env *env, bool batch),
+			long options, enum __ptrace_request request,
+			pid_t *pidp)
+{
+	int status;
+	pid_t pid = fork();
+
+	*pidp = pid;
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		fn(r, env, batch);
+		_exit(0);
+	}
+	if (async_wait_child(pid, &status, 0, CHILD_MS) ||
+	    !WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP) {
+		TH_LOG("the child did not stop for its tracer: %s", r->msg);
+		return false;
+	}
+	if (ptrace(PTRACE_SETOPTIONS, pid, NULL,
+		   (void *)(options | PTRACE_O_EXITKILL)) ||
+	    ptrace(request, pid, NULL, NULL)) {
+		TH_LOG("ptrace: %s", strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 /* Whether the child exited with 0; why not, logged. */
@@ -1296,19 +1321,9 @@ TEST_F(gates, trace_enosys)
 	/* A tracer that asked for seccomp stops. */
 	r = report_new();
 	ASSERT_NE(NULL, r);
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		child_trace_enosys_traced(r, &self->env, variant->batch);
-		_exit(0);
-	}
-	ASSERT_EQ(0, async_wait_child(pid, &status, 0, CHILD_MS));
-	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("%s", r->msg);
-	ASSERT_EQ(SIGSTOP, WSTOPSIG(status));
-	ASSERT_EQ(0, ptrace(PTRACE_SETOPTIONS, pid, NULL,
-			    (void *)(long)(PTRACE_O_TRACESECCOMP |
-					   PTRACE_O_EXITKILL)));
-	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_TRUE(trace_child(_metadata, r, &self->env, variant->batch,
+				child_trace_enosys_traced,
+				PTRACE_O_TRACESECCOMP, PTRACE_CONT, &pid));
 	for (i = 0; i < 100; i++) {
 		ASSERT_EQ(0, async_wait_child(pid, &status, 0, CHILD_MS));
 		if (!WIFSTOPPED(status))
@@ -1992,19 +2007,9 @@ TEST_F(gates, intercepted_ptrace)
 	pid_t pid;
 
 	ASSERT_NE(NULL, r);
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		child_intercepted_ptrace(r, &self->env, variant->batch);
-		_exit(0);
-	}
-	ASSERT_EQ(0, async_wait_child(pid, &status, 0, CHILD_MS));
-	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("%s", r->msg);
-	ASSERT_EQ(SIGSTOP, WSTOPSIG(status));
-	ASSERT_EQ(0, ptrace(PTRACE_SETOPTIONS, pid, NULL,
-			    (void *)(long)(PTRACE_O_TRACESYSGOOD |
-					   PTRACE_O_EXITKILL)));
-	ASSERT_EQ(0, ptrace(PTRACE_SYSCALL, pid, NULL, NULL));
+	ASSERT_TRUE(trace_child(_metadata, r, &self->env, variant->batch,
+				child_intercepted_ptrace,
+				PTRACE_O_TRACESYSGOOD, PTRACE_SYSCALL, &pid));
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, async_wait_child(pid, &status, 0, CHILD_MS));
 		if (!WIFSTOPPED(status))

@@ -81,6 +81,26 @@ static inline void set_feed(struct async_syscall_entry *e, unsigned int k,
 	e->feed[k].slot = slot;
 }
 
+/* The Tgid: line of the /proc status file at @path, or -1. */
+static inline int async_status_tgid(const char *path)
+{
+	char line[128];
+	int tgid = -1;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Tgid:", 5)) {
+			tgid = atoi(line + 5);
+			break;
+		}
+	}
+	fclose(f);
+	return tgid;
+}
+
 /* Whether @fd is not an open file descriptor. */
 static inline bool fd_is_closed(int fd)
 {
