@@ -137,6 +137,25 @@ static inline uint32_t load_acq(const uint32_t *w)
 	return __atomic_load_n(w, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * How long a waiter (of the pool, of async_submit) and an idle pool worker
+ * spin before they sleep: a few cross-thread wake-ups' worth.
+ */
+#define SPIN_NS 20000
+
+/* Spin up to SPIN_NS while *@w is @v: whether it changed. */
+static int spin_while(const uint32_t *w, uint32_t v)
+{
+	uint64_t end = now_ns() + SPIN_NS;
+
+	do {
+		if (load_acq(w) != v)
+			return 1;
+		__builtin_ia32_pause();
+	} while (now_ns() < end);
+	return 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -347,6 +366,8 @@ static long async_submit(aent *e, unsigned int n, unsigned int flags)
 
 static void async_wait(aent *e)
 {
+	if (spin_while(&e->status, ASYNC_SYSCALL_STATUS_PENDING))
+		return;
 	while (load_acq(&e->status) != ASYNC_SYSCALL_STATUS_DONE)
 		futex_wait(&e->status, ASYNC_SYSCALL_STATUS_PENDING);
 }
@@ -586,6 +607,7 @@ static struct {
 	struct job *q[POOL_QCAP];
 	unsigned int head, tail;
 	uint32_t seq;		/* futex: bumped on every push */
+	uint32_t sleepers;	/* workers in (or on their way into) futex_wait */
 	int nthreads;
 	pthread_t tid[256];
 	int stop;
@@ -649,7 +671,12 @@ static void *pool_worker(void *arg)
 		}
 		if (__atomic_load_n(&pool.stop, __ATOMIC_ACQUIRE))
 			return NULL;
+		/* Look for work briefly before sleeping, as good pools do. */
+		if (spin_while(&pool.seq, seq))
+			continue;
+		__atomic_add_fetch(&pool.sleepers, 1, __ATOMIC_SEQ_CST);
 		futex_wait(&pool.seq, seq);
+		__atomic_sub_fetch(&pool.sleepers, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -674,15 +701,24 @@ static void pool_submit(struct job *jobs, unsigned int n)
 		die("pool queue overflow");
 	for (i = 0; i < n; i++)
 		pool.q[pool.tail++ % POOL_QCAP] = &jobs[i];
-	__atomic_add_fetch(&pool.seq, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&pool.seq, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&pool.lock);
-	futex_wake(&pool.seq, n < (unsigned int)pool.nthreads ? (int)n : pool.nthreads);
+	/*
+	 * Wake only sleepers: a worker counts itself before it sleeps on the
+	 * old sequence number, so either this sees it or its futex_wait()
+	 * sees the new number.
+	 */
+	if (__atomic_load_n(&pool.sleepers, __ATOMIC_SEQ_CST))
+		futex_wake(&pool.seq, n < (unsigned int)pool.nthreads ?
+			   (int)n : pool.nthreads);
 }
 
 static void job_wait(struct job *j)
 {
 	uint32_t s;
 
+	if (spin_while(&j->status, 0))
+		return;
 	while ((s = load_acq(&j->status)) != 1) {
 		if (s == 0 && !__atomic_compare_exchange_n(&j->status, &s, 2, 0,
 							   __ATOMIC_ACQ_REL,

@@ -89,7 +89,8 @@ kernel (QEMU TCG, 2 vCPUs):
   the caller before the call returns).
 - **(c) async**: `async_submit(2)` asynchronous mode (chains run on the
   process's `async_syscall` worker threads); the caller waits on each
-  entry's futex status word (`FUTEX_WAIT_PRIVATE` while `PENDING`).
+  entry's futex status word: it spins on it for up to 20 µs, then
+  `FUTEX_WAIT_PRIVATE` while `PENDING`.
   **(c')** in case 2 submits the batch as one linked chain instead of
   independent entries.
 - **(d) io_uring**: raw `io_uring_setup`/`io_uring_enter` (no liburing);
@@ -101,9 +102,11 @@ kernel (QEMU TCG, 2 vCPUs):
   (`IORING_OP_STATX` with `AT_EMPTY_PATH`, which io_uring runs on io-wq).
 - **(e) pool**: a user-space thread pool with as many threads as the kernel's
   worker limit (`kernel.async_syscall_max_workers`, by default max(8, 4 ×
-  possible CPUs)), a mutex-protected queue, workers
-  sleeping on a futex, and each job completed through a futex word (woken
-  only when the submitter is waiting).
+  possible CPUs)), a mutex-protected queue, and each job completed through
+  a futex word (woken only when the submitter is waiting). As good user
+  pools do, an idle worker looks for work for up to 20 µs before it sleeps
+  on a futex, the submitter wakes only sleeping workers, and a waiter spins
+  for up to 20 µs on a job before it sleeps, as the async waiter does.
 
 Cases:
 
