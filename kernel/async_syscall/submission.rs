@@ -342,26 +342,34 @@ impl Submission {
         {
             return Ran::Done(outcome::refused());
         }
-        let mut result = match self.call(entry.nr(), &args, runner) {
-            Ran::Done(result) => result,
-            end => return end,
-        };
-        if runner == Runner::Worker {
-            // An entry such as ppoll() may have replaced the worker's signal mask for the call.
-            // Put back the mask that blocks every signal but SIGKILL and SIGSTOP; a signal with a
-            // handler that the entry let in goes back to the threads that can take it, and so
-            // does one that the entry sent to the calling thread (SIGPIPE).
-            user_worker::restore_sigmask();
-            signal::forward_to_process();
-        }
+        // A restarted call passes the gates again, as it does from user space: `nr` is the
+        // checked entry's number, or `restart_syscall` for the restart block this thread itself
+        // just got, not one from user space. Either way the registers keep the call's arguments,
+        // as for a direct call, for the gates to see.
+        let mut nr = entry.nr();
         let mut notified = 0;
-        while outcome::is_restart(result) {
+        loop {
+            let result = match self.call(nr, &args, runner) {
+                Ran::Done(result) => result,
+                end => return end,
+            };
+            if runner == Runner::Worker {
+                // An entry such as ppoll() may have replaced the worker's signal mask for the
+                // call. Put back the mask that blocks every signal but SIGKILL and SIGSTOP; a
+                // signal with a handler that the entry let in goes back to the threads that can
+                // take it, and so does one that the entry sent to the calling thread (SIGPIPE).
+                user_worker::restore_sigmask();
+                signal::forward_to_process();
+            }
+            if !outcome::is_restart(result) {
+                return Ran::Done(result);
+            }
             match runner {
                 Runner::Worker => {
                     // Restart only after a stop. A fatal signal is left pending for the caller
                     // to see.
                     if !current!().signal_pending() || current!().fatal_signal_pending() {
-                        break;
+                        return Ran::Done(result);
                     }
                     if user_worker::handle_signals() {
                         return Ran::Killed;
@@ -373,31 +381,18 @@ impl Submission {
                     user_worker::run_task_work();
                     notified += 1;
                     if current!().signal_pending() || notified > MAX_NOTIFY_RESTARTS {
-                        break;
+                        return Ran::Done(result);
                     }
                 }
             }
             // `restart_syscall` resumes, from the restart block it left, the system call this
-            // thread just ran; other restart codes ask for the same call again. Either way the
-            // registers keep the call's arguments, as for a direct call, for the gates to see.
-            let nr = if outcome::is_restart_block(result) {
+            // thread just ran; other restart codes ask for the same call again.
+            nr = if outcome::is_restart_block(result) {
                 uapi::__NR_restart_syscall
             } else {
                 entry.nr()
             };
-            // A restarted call passes the gates again, as it does from user space: `nr` is the
-            // checked entry's number again, or `restart_syscall` for the restart block this
-            // thread itself just got, not one from user space.
-            result = match self.call(nr, &args, runner) {
-                Ran::Done(result) => result,
-                end => return end,
-            };
-            if runner == Runner::Worker {
-                user_worker::restore_sigmask();
-                signal::forward_to_process();
-            }
         }
-        Ran::Done(result)
     }
 
     /// Makes system call `nr` with `args` for the submitter, as it would have made it directly

@@ -1592,6 +1592,24 @@ out:
 }
 
 /*
+ * In a child whose filter kills at mkdirat: submit getpid, mkdirat, getpid
+ * as one chain and give the kill time to land.
+ */
+static void child_submit_doomed(struct report *r, const struct gates_env *env,
+				bool batch)
+{
+	struct async_syscall_entry *e = r->e;
+
+	e[0] = ENTRY(__NR_getpid);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_mkdirat, AT_FDCWD, PTR(env->dir), 0700);
+	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[2] = ENTRY(__NR_getpid);
+	child_submit(r, 0, 3, batch);
+	usleep(DEATH_WAIT_US);
+}
+
+/*
  * 9. SECCOMP_RET_KILL_PROCESS kills the process with SIGSYS and a core
  * dump whose siginfo names the entry. The dumping thread is the submitter
  * in its async_submit() call (batch), or a worker whose registers show the
@@ -1603,18 +1621,11 @@ static void child_kill_process(struct report *r, const struct gates_env *env,
 	static const struct rule rules[] = {
 		RULE(__NR_mkdirat, SECCOMP_RET_KILL_PROCESS),
 	};
-	struct async_syscall_entry *e = r->e;
 
 	child_core_limit(r);
 	r->v[0] = child_site_ip(r, false);
 	child_filter(r, rules, ARRAY_SIZE(rules), 0);
-	e[0] = ENTRY(__NR_getpid);
-	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
-	e[1] = ENTRY(__NR_mkdirat, AT_FDCWD, PTR(env->dir), 0700);
-	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
-	e[2] = ENTRY(__NR_getpid);
-	child_submit(r, 0, 3, batch);
-	usleep(DEATH_WAIT_US);
+	child_submit_doomed(r, env, batch);
 	report_msg(r, "survived SECCOMP_RET_KILL_PROCESS");
 }
 
@@ -1713,17 +1724,10 @@ static void child_kill_thread_alone(struct report *r,
 	static const struct rule rules[] = {
 		RULE(__NR_mkdirat, SECCOMP_RET_KILL_THREAD),
 	};
-	struct async_syscall_entry *e = r->e;
 
 	child_core_limit(r);
 	child_filter(r, rules, ARRAY_SIZE(rules), 0);
-	e[0] = ENTRY(__NR_getpid);
-	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
-	e[1] = ENTRY(__NR_mkdirat, AT_FDCWD, PTR(env->dir), 0700);
-	e[1].flags |= ASYNC_SYSCALL_ENTRY_LINK;
-	e[2] = ENTRY(__NR_getpid);
-	child_submit(r, 0, 3, batch);
-	usleep(DEATH_WAIT_US);
+	child_submit_doomed(r, env, batch);
 	report_msg(r, "survived SECCOMP_RET_KILL_THREAD");
 }
 
