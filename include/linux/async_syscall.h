@@ -23,7 +23,8 @@ void async_syscall_end_process(void);
 
 /* Implemented in Rust, called by the C entry point. */
 long async_syscall_submit(void **slot, unsigned int max_workers,
-			  unsigned int max_entries, void __user *entries,
+			  unsigned int max_entries, unsigned int spin_us,
+			  unsigned int max_spinning, void __user *entries,
 			  unsigned int nr_entries, size_t entry_size,
 			  unsigned int flags, bool *exit_thread);
 void async_syscall_release(void *pool);

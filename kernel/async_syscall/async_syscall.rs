@@ -26,6 +26,7 @@ use kernel::{
     prelude::*,
     sync::Arc,
     syscall,
+    time::Delta,
     uaccess::UserPtr,
 };
 
@@ -42,15 +43,10 @@ mod worker;
 
 use identity::Identity;
 use policy::Mode;
+use pool::Limits;
 use slot::PoolSlot;
 use submission::{BatchEnd, Submission};
 use worker::Role;
-
-/// The limits of `kernel.async_syscall_*` in force for one call.
-struct Limits {
-    max_workers: usize,
-    max_entries: usize,
-}
 
 /// Queues `submission`, made with `identity`, on the process's pool, and starts the workers it
 /// needs.
@@ -64,12 +60,7 @@ fn queue(
 ) -> Result {
     let pool = slot.get_or_create()?;
     let submission = Arc::new(submission, GFP_KERNEL_ACCOUNT)?;
-    let placed = pool.queue(
-        identity,
-        submission.clone(),
-        limits.max_workers,
-        limits.max_entries,
-    )?;
+    let placed = pool.queue(identity, submission.clone(), limits)?;
 
     let runners = (0..placed.to_start).map(|_| Role::Runner);
     let roles = Iterator::chain(runners, placed.standby.then_some(Role::Standby));
@@ -166,8 +157,10 @@ fn submit(
 /// # Safety
 ///
 /// Must be called from the system call path of a user task, as the C entry point does, with
-/// `slot` the pool slot of the task's process. `max_workers` and `max_entries` are
-/// `kernel.async_syscall_max_workers` and `kernel.async_syscall_max_entries`. `entries` is a
+/// `slot` the pool slot of the task's process. `max_workers`, `max_entries` and `spin_us` are
+/// `kernel.async_syscall_max_workers`, `kernel.async_syscall_max_entries` and
+/// `kernel.async_syscall_worker_spin_us`; `max_spinning` is how many workers of one identity may
+/// spin at once. `entries` is a
 /// user-space address and is never dereferenced directly. `exit_thread` must be valid for
 /// writing: it is set when seccomp killed the calling thread at an entry of a batch, and the
 /// caller must then end the thread with `do_exit(SIGSYS)`.
@@ -176,6 +169,8 @@ pub unsafe extern "C" fn async_syscall_submit(
     slot: *mut *mut c_void,
     max_workers: c_uint,
     max_entries: c_uint,
+    spin_us: c_uint,
+    max_spinning: c_uint,
     entries: *mut c_void,
     nr_entries: c_uint,
     entry_size: usize,
@@ -188,6 +183,8 @@ pub unsafe extern "C" fn async_syscall_submit(
     let limits = Limits {
         max_workers: usize::try_from(max_workers).unwrap_or(usize::MAX),
         max_entries: usize::try_from(max_entries).unwrap_or(usize::MAX),
+        spin: Delta::from_micros(i64::from(spin_us)),
+        max_spinning: usize::try_from(max_spinning).unwrap_or(usize::MAX),
     };
     match submit(
         &slot,

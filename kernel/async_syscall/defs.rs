@@ -26,11 +26,15 @@ pub(crate) const ENTRY_FEED: [u32; FEEDS] = [
 pub(crate) const ENTRY_KNOWN_FLAGS: u32 =
     ENTRY_LINK | uapi::ASYNC_SYSCALL_ENTRY_FEED0 | uapi::ASYNC_SYSCALL_ENTRY_FEED1;
 
-/// Status of an entry that has not completed.
-pub(crate) const STATUS_PENDING: u32 = uapi::ASYNC_SYSCALL_STATUS_PENDING;
-
 /// Status of an entry whose result is valid.
 pub(crate) const STATUS_DONE: u32 = uapi::ASYNC_SYSCALL_STATUS_DONE;
+
+/// Status bit of a word that a thread sleeps on: its completion makes a futex wake.
+pub(crate) const STATUS_WAITERS: u32 = uapi::ASYNC_SYSCALL_STATUS_WAITERS;
+
+// Clearing every bit but the waiters bit makes a word pending.
+const _: () = assert!(uapi::ASYNC_SYSCALL_STATUS_PENDING == 0);
+const _: () = assert!(STATUS_DONE & STATUS_WAITERS == 0);
 
 /// Run the entries in the calling thread.
 pub(crate) const SUBMIT_BATCH: u32 = uapi::ASYNC_SUBMIT_BATCH;

@@ -31,9 +31,11 @@
 //! Lock order: the pool's `inner` lock is a leaf: no other lock is taken under it, and no entry
 //! runs and no user memory is touched under it.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
-    new_condvar, new_mutex,
+    current, new_condvar, new_mutex,
     prelude::*,
+    processor::cpu_relax,
     sync::{Arc, CondVar, CondVarTimeoutResult, Mutex},
     time::{msecs_to_jiffies, Delta, Instant, Monotonic},
 };
@@ -74,6 +76,9 @@ impl Queued {
 #[pin_data]
 pub(crate) struct Crew {
     identity: Identity,
+    /// A copy of [`CrewState`]'s `queued_chains`, stored under the pool's lock, that a spinning
+    /// worker polls without it: a hint only, rechecked under the lock.
+    queued_hint: AtomicUsize,
     /// Signalled when a chain of this crew is queued, or when its idle workers must leave.
     #[pin]
     work_queued: CondVar,
@@ -92,6 +97,7 @@ impl Crew {
         Arc::pin_init(
             try_pin_init!(Self {
                 identity,
+                queued_hint: AtomicUsize::new(0),
                 work_queued <- new_condvar!(),
                 standby_tick <- new_condvar!(),
             }),
@@ -105,8 +111,9 @@ impl Crew {
 /// # Invariants
 ///
 /// - `queued_chains` is the number of chains of `queue` that no worker has started.
-/// - `idle <= workers` and `woken <= idle`.
+/// - `idle <= workers` and `woken <= idle`; `claimed <= spinning <= workers`.
 /// - `starting <= workers`.
+/// - `crew.queued_hint` equals `queued_chains` whenever the lock is released.
 /// - A crew with a nonempty `queue` has at least one worker, or a submitter that is about to
 ///   start one for the submission it queued and that takes it back if it cannot.
 struct CrewState {
@@ -121,6 +128,18 @@ struct CrewState {
     idle: usize,
     /// Idle workers woken for chains, that have not taken one yet.
     woken: usize,
+    /// Workers looking for work for a while before they become idle.
+    spinning: usize,
+    /// Spinning workers counted on for queued chains by a submission, which woke no idle
+    /// worker for those chains.
+    claimed: usize,
+    /// How long a worker looks for work before it sleeps: `kernel.async_syscall_worker_spin_us`
+    /// at the last submission.
+    spin: Delta,
+    /// The most workers of the crew that spin at once.
+    max_spinning: usize,
+    /// `kernel.async_syscall_max_workers` at the last submission.
+    max_workers: usize,
     /// When a worker of the crew last started or finished a chain.
     progress: Instant<Monotonic>,
     /// Idle workers must leave: other identities need room.
@@ -143,9 +162,45 @@ impl CrewState {
             drop(self.queue.remove(0));
         }
         // INVARIANT: One chain of `queue` was started.
-        self.queued_chains = self.queued_chains.saturating_sub(1);
+        self.set_queued(self.queued_chains.saturating_sub(1));
         self.progress = Instant::now();
         Some((submission, chain))
+    }
+
+    /// After a worker took a chain: if chains are still queued that no woken or spinning worker
+    /// is counted on for, counts on one more worker for one of them. Returns whether the caller
+    /// must wake an idle worker, and whether it must start a new one (counted as a member of
+    /// the crew already). At the worker limit, asks for a standby instead.
+    fn pass_on(&mut self) -> (bool, bool) {
+        if self.queued_chains <= self.woken + self.claimed {
+            return (false, false);
+        }
+        if self.spinning > self.claimed {
+            // INVARIANT: `claimed` stays within `spinning`.
+            self.claimed += 1;
+            return (false, false);
+        }
+        if self.idle > self.woken {
+            // INVARIANT: `woken` stays within `idle`.
+            self.woken += 1;
+            return (true, false);
+        }
+        if self.workers < self.max_workers {
+            // INVARIANT: Counted in both until `settle()`.
+            self.workers += 1;
+            self.starting += 1;
+            return (false, true);
+        }
+        if !self.standby {
+            self.needs_standby = true;
+        }
+        (false, false)
+    }
+
+    /// Sets the number of queued chains, and its hint for spinning workers.
+    fn set_queued(&mut self, chains: usize) {
+        self.queued_chains = chains;
+        self.crew.queued_hint.store(chains, Ordering::Relaxed);
     }
 
     /// Whether every worker is busy and none has started or finished a chain for [`STALL_MS`].
@@ -180,10 +235,23 @@ impl PoolInner {
     }
 }
 
+/// The limits of `kernel.async_syscall_*` in force for one submission.
+pub(crate) struct Limits {
+    /// `kernel.async_syscall_max_workers`.
+    pub(crate) max_workers: usize,
+    /// `kernel.async_syscall_max_entries`.
+    pub(crate) max_entries: usize,
+    /// `kernel.async_syscall_worker_spin_us`.
+    pub(crate) spin: Delta,
+    /// The most workers of a crew that spin at once: half the online CPUs, at least one.
+    pub(crate) max_spinning: usize,
+}
+
 /// What a worker does next.
 pub(crate) enum Next {
-    /// Run chain `.1` of submission `.0`.
-    Run(Arc<Submission>, usize),
+    /// Run chain `.1` of submission `.0`; first, if `.2`, start one more worker of the crew,
+    /// counted as a member already, and report how it went with [`Pool::settle`].
+    Run(Arc<Submission>, usize, bool),
     /// Handle signals, then ask again.
     Signal,
     /// Become the crew's standby.
@@ -236,19 +304,24 @@ impl Pool {
     /// Queues the chains of `submission`, made with `identity`, and returns its crew and how many
     /// workers of it the caller must start, counted as members of the crew already.
     ///
-    /// Fails with `EAGAIN` when the process would have more than `max_entries` entries in flight.
-    /// The caller reports how starting the workers went with [`Pool::settle`].
+    /// Spinning workers of the crew take the chains first, then idle ones, woken one per chain.
+    /// The caller starts workers only when the crew has none that is spinning or idle: otherwise
+    /// the workers that take the chains start more, off the submission path, if chains are still
+    /// left (see [`Pool::next`]).
+    ///
+    /// Fails with `EAGAIN` when the process would have more than `limits.max_entries` entries in
+    /// flight. The caller reports how starting the workers went with [`Pool::settle`].
     pub(crate) fn queue(
         &self,
         identity: Identity,
         submission: Arc<Submission>,
-        max_workers: usize,
-        max_entries: usize,
+        limits: &Limits,
     ) -> Result<Placed> {
         let chains = submission.chains();
         let entries = submission.len();
+        let max_workers = limits.max_workers;
         let mut inner = self.inner.lock();
-        if inner.in_flight.saturating_add(entries) > max_entries {
+        if inner.in_flight.saturating_add(entries) > limits.max_entries {
             return Err(EAGAIN);
         }
         let pos = match inner
@@ -268,6 +341,11 @@ impl Pool {
                         starting: 0,
                         idle: 0,
                         woken: 0,
+                        spinning: 0,
+                        claimed: 0,
+                        spin: limits.spin,
+                        max_spinning: limits.max_spinning,
+                        max_workers,
                         progress: Instant::now(),
                         retire: false,
                         standby: false,
@@ -286,18 +364,29 @@ impl Pool {
             },
             GFP_KERNEL_ACCOUNT,
         )?;
-        // INVARIANT: The submission's chains were queued; `woken` stays within `idle`.
-        state.queued_chains += chains;
+        // INVARIANT: The submission's chains were queued; `claimed` stays within `spinning`
+        // and `woken` within `idle`.
+        state.set_queued(state.queued_chains + chains);
         state.retire = false;
+        state.spin = limits.spin;
+        state.max_spinning = limits.max_spinning;
+        state.max_workers = max_workers;
         let stalled = state.stalled();
-        let wake = chains.min(state.idle.saturating_sub(state.woken));
+        let claim = chains.min(state.spinning.saturating_sub(state.claimed));
+        state.claimed += claim;
+        let wake = (chains - claim).min(state.idle.saturating_sub(state.woken));
         state.woken += wake;
         let to_start = if stalled {
             // Started workers count as progress: the next check waits for them.
             state.progress = Instant::now();
-            state.queued_chains.saturating_sub(state.woken)
+            state
+                .queued_chains
+                .saturating_sub(state.woken + state.claimed)
+        } else if claim + wake > 0 {
+            // The workers that take chains start more if chains are left.
+            0
         } else {
-            (chains - wake).min(max_workers.saturating_sub(state.workers))
+            chains.min(max_workers.saturating_sub(state.workers))
         };
         // A crew with work always has a worker: without one that is running already, the
         // submitter starts its own rather than count on another submitter's.
@@ -307,7 +396,9 @@ impl Pool {
             to_start
         };
         // Chains left waiting beyond the limit: a standby watches over them.
-        let standby = !state.standby && wake + to_start < chains;
+        let standby = !state.standby
+            && claim + wake + to_start < chains
+            && state.workers + to_start >= max_workers;
         state.standby |= standby;
         state.needs_standby &= !standby;
         let count = to_start + usize::from(standby);
@@ -370,9 +461,11 @@ impl Pool {
         }) {
             if let Ok(queued) = state.queue.remove(at) {
                 // INVARIANT: None of its chains had started.
-                state.queued_chains = state
-                    .queued_chains
-                    .saturating_sub(queued.submission.chains());
+                state.set_queued(
+                    state
+                        .queued_chains
+                        .saturating_sub(queued.submission.chains()),
+                );
                 taken = Some(queued);
             }
         }
@@ -436,6 +529,15 @@ impl Pool {
     }
 
     /// Waits for the next chain a worker of `crew` should run, after it finished `done` entries.
+    ///
+    /// A worker that finds no chain first looks for one for `kernel.async_syscall_worker_spin_us`
+    /// (at most [`Limits::max_spinning`] workers of a crew at once), without the lock and without
+    /// sleeping, and stops early when the scheduler or a signal wants the CPU; then it sleeps
+    /// until a submission wakes it, for at most [`IDLE_TIMEOUT_MS`].
+    ///
+    /// A worker that takes a chain while more chains are queued than workers are woken or
+    /// counted on for them passes the work on: it wakes one more idle worker, or has one more
+    /// started ([`Next::Run`]), or, at the worker limit, asks for a standby.
     pub(crate) fn next(&self, crew: &Arc<Crew>, done: usize) -> Next {
         let mut inner = self.inner.lock();
         inner.in_flight = inner.in_flight.saturating_sub(done);
@@ -445,6 +547,7 @@ impl Pool {
         if done != 0 {
             state.progress = Instant::now();
         }
+        let mut may_spin = true;
         loop {
             let Some(state) = inner.crew(crew) else {
                 return Next::Exit;
@@ -456,10 +559,31 @@ impl Pool {
                 return Next::Standby;
             }
             if let Some((submission, chain)) = state.take_chain() {
-                return Next::Run(submission, chain);
+                let (wake, start) = state.pass_on();
+                drop(inner);
+                if wake {
+                    crew.work_queued.notify_one();
+                }
+                return Next::Run(submission, chain, start);
             }
             if state.retire {
                 return Next::Exit;
+            }
+            if may_spin && state.spinning < state.max_spinning && !state.spin.is_zero() {
+                may_spin = false;
+                // INVARIANT: Counted until it takes the lock again, below.
+                state.spinning += 1;
+                let spin = state.spin;
+                drop(inner);
+                spin_for_work(crew, spin);
+                inner = self.inner.lock();
+                let Some(state) = inner.crew(crew) else {
+                    return Next::Exit;
+                };
+                // INVARIANT: `claimed` stays within `spinning`.
+                state.spinning -= 1;
+                state.claimed = state.claimed.saturating_sub(1).min(state.spinning);
+                continue;
             }
             state.idle += 1;
             let waited = crew
@@ -479,7 +603,12 @@ impl Pool {
                 CondVarTimeoutResult::Signal { .. } => return Next::Signal,
                 CondVarTimeoutResult::Timeout => {
                     if let Some((submission, chain)) = state.take_chain() {
-                        return Next::Run(submission, chain);
+                        let (wake, start) = state.pass_on();
+                        drop(inner);
+                        if wake {
+                            crew.work_queued.notify_one();
+                        }
+                        return Next::Run(submission, chain, start);
                     }
                     return Next::Exit;
                 }
@@ -500,9 +629,23 @@ impl Pool {
         let state = &mut inner.crews[pos];
         state.workers = state.workers.saturating_sub(1);
         state.woken = state.woken.min(state.idle);
+        state.claimed = state.claimed.min(state.spinning);
         if state.workers != 0 {
             return KVec::new();
         }
         inner.remove_crew(pos)
+    }
+}
+
+/// Looks for a queued chain of `crew` for at most `spin`, without sleeping: until the crew's hint
+/// shows one, the time is up, or the scheduler or a signal wants the current task.
+fn spin_for_work(crew: &Crew, spin: Delta) {
+    let start = Instant::<Monotonic>::now();
+    let task = current!();
+    while crew.queued_hint.load(Ordering::Relaxed) == 0 {
+        if start.elapsed() >= spin || task.need_resched() || task.signal_pending() {
+            return;
+        }
+        cpu_relax();
     }
 }

@@ -4,10 +4,14 @@
 
 use kernel::{
     alloc::KVVec,
-    current, futex,
+    current,
+    futex::{self, AtomicOp},
     page::PAGE_SIZE,
     prelude::*,
-    sync::aref::ARef,
+    sync::{
+        aref::ARef,
+        barrier::{smp_mb, Write},
+    },
     syscall,
     task::Task,
     uaccess::{UserPtr, UserSlice, UserSliceReader},
@@ -17,7 +21,7 @@ use kernel::{
 use crate::{
     defs::{
         EntryDesc, ENTRY_SIZE_VER0, MAX_ENTRIES, RESULT_OFFSET, STATUS_DONE, STATUS_OFFSET,
-        STATUS_PENDING,
+        STATUS_WAITERS,
     },
     entry::Entry,
     outcome,
@@ -144,7 +148,8 @@ impl Submission {
 
         let mut reader = UserSlice::new(user, len).reader();
         let mut entries = KVVec::with_capacity(count, GFP_KERNEL_ACCOUNT)?;
-        let mut chains = KVVec::new();
+        // Room for the most chains there can be: no reallocation while they are found.
+        let mut chains = KVVec::with_capacity(count, GFP_KERNEL_ACCOUNT)?;
         let mut chain_start = 0;
         for index in 0..count {
             let desc: EntryDesc = reader.read()?;
@@ -195,13 +200,19 @@ impl Submission {
         end - first
     }
 
-    /// Writes `ASYNC_SYSCALL_STATUS_PENDING` into every entry's status word.
+    /// Makes every entry's status word `ASYNC_SYSCALL_STATUS_PENDING`, keeping
+    /// `ASYNC_SYSCALL_STATUS_WAITERS` where a thread set it to sleep on the word already.
     ///
-    /// This also proves that the array is writable before anything runs: `EFAULT` otherwise.
+    /// Each word is cleared with one atomic operation, so that a waiter setting the bit at the
+    /// same time is never undone. This also proves that the array is writable before anything
+    /// runs: `EFAULT` otherwise.
     pub(crate) fn mark_pending(&self) -> Result {
         for index in 0..self.entries.len() {
-            let mut writer = UserSlice::new(self.field(index, STATUS_OFFSET), 4).writer();
-            writer.write(&STATUS_PENDING)?;
+            futex::atomic_op(
+                self.field(index, STATUS_OFFSET),
+                AtomicOp::AndNot,
+                !STATUS_WAITERS,
+            )?;
         }
         Ok(())
     }
@@ -266,16 +277,20 @@ impl Submission {
         };
         let mut written_back = true;
         for index in first..end {
-            if current!().fatal_signal_pending() {
-                return ChainEnd::Killed;
-            }
-            // A signal for the submitting thread: return to user space to take it, as a plain
-            // system call would, unless nothing ran yet (the first entry then sees it itself).
-            // Task work that asked to run (`TIF_NOTIFY_SIGNAL`) is not a signal: it runs here.
-            if runner == Runner::Submitter && index != 0 {
-                user_worker::run_task_work();
-                if current!().signal_pending() {
-                    return ChainEnd::Interrupted(index, 0);
+            // One check for the common case: a fatal signal, a signal and task work that asked
+            // to run (`TIF_NOTIFY_SIGNAL`) all make `signal_pending()` true.
+            if current!().signal_pending() {
+                if current!().fatal_signal_pending() {
+                    return ChainEnd::Killed;
+                }
+                // A signal for the submitting thread: return to user space to take it, as a
+                // plain system call would, unless nothing ran yet (the first entry then sees it
+                // itself). Task work that asked to run is not a signal: it runs here.
+                if runner == Runner::Submitter && index != 0 {
+                    user_worker::run_task_work();
+                    if current!().signal_pending() {
+                        return ChainEnd::Interrupted(index, 0);
+                    }
                 }
             }
             let done = index - first;
@@ -422,11 +437,24 @@ impl Submission {
         }
     }
 
-    /// Writes entry `index`'s result, then its status word, then wakes the futex waiters on it.
+    /// Writes entry `index`'s result, then its status word, then wakes the futex waiters on the
+    /// word if a thread said it sleeps there.
+    ///
+    /// Ordering: the result is published before the status (`smp_wmb()`): a thread that reads
+    /// `ASYNC_SYSCALL_STATUS_DONE` with acquire semantics also reads the result. The status is
+    /// exchanged with one atomic operation, which either sees the waiters bit that a thread set
+    /// before it sleeps, and wakes it, or comes first, and then that thread's compare-and-swap
+    /// fails on `DONE` and it does not sleep. No waiter is lost, and no wake is made without one.
     fn complete(&self, index: usize, result: isize) -> Result {
         let mut writer = UserSlice::new(self.field(index, RESULT_OFFSET), 8).writer();
         writer.write(&(result as i64))?;
-        futex::store_and_wake_private(self.field(index, STATUS_OFFSET), STATUS_DONE)
+        smp_mb(Write);
+        let status = self.field(index, STATUS_OFFSET);
+        let old = futex::atomic_op(status, AtomicOp::Set, STATUS_DONE)?;
+        if old & STATUS_WAITERS != 0 {
+            futex::wake_private(status, u32::MAX >> 1)?;
+        }
+        Ok(())
     }
 
     /// The user address of the field at `offset` of entry `index`.

@@ -39,6 +39,13 @@ static const unsigned int async_syscall_workers_limit = 4096;
 static int async_syscall_disabled;
 static int async_syscall_group = -1;
 
+/*
+ * How long a worker that finished a chain looks for the next one before it
+ * sleeps, in microseconds; kernel.async_syscall_worker_spin_us.
+ */
+static unsigned int async_syscall_worker_spin_us = 20;
+static const unsigned int async_syscall_spin_limit = 1000;
+
 /* Most entries of one process in flight; kernel.async_syscall_max_entries. */
 static unsigned int async_syscall_max_entries = 1U << 18;
 static const unsigned int async_syscall_entries_limit = 1U << 30;
@@ -62,6 +69,15 @@ static const struct ctl_table async_syscall_sysctls[] = {
 		.proc_handler	= proc_douintvec_minmax,
 		.extra1		= SYSCTL_ONE,
 		.extra2		= (void *)&async_syscall_entries_limit,
+	},
+	{
+		.procname	= "async_syscall_worker_spin_us",
+		.data		= &async_syscall_worker_spin_us,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= (void *)&async_syscall_spin_limit,
 	},
 	{
 		.procname	= "async_syscall_disabled",
@@ -333,6 +349,8 @@ SYSCALL_DEFINE4(async_submit, struct async_syscall_entry __user *, entries,
 	ret = async_syscall_submit(&current->signal->async_syscall,
 				   READ_ONCE(async_syscall_max_workers),
 				   READ_ONCE(async_syscall_max_entries),
+				   READ_ONCE(async_syscall_worker_spin_us),
+				   max(1U, num_online_cpus() / 2),
 				   entries, nr_entries, entry_size, flags,
 				   &exit_thread);
 	audit_syscall_unnest(outer);

@@ -5,41 +5,79 @@
 //! C header: [`include/linux/futex.h`](srctree/include/linux/futex.h)
 
 use crate::{
-    error::{code::EINVAL, to_result, Error, Result},
-    sync::barrier::{smp_mb, Write},
+    error::{to_result, Error, Result},
     uaccess::UserPtr,
 };
 
-/// Stores `value` into the user `u32` at `addr` and wakes the process-private waiters on it.
-///
-/// The store is a single aligned `put_user()` ordered after every store the caller made before
-/// this call (`smp_wmb()`): a waiter that loads the word with acquire semantics and sees `value`
-/// also sees those stores, on every architecture. The wake is `FUTEX_WAKE` with
-/// `FUTEX_PRIVATE_FLAG`: it reaches the waiters of the current task's address space, which must
-/// be the one `addr` belongs to.
-///
-/// Returns [`EINVAL`] if `addr` is not aligned to four bytes, and `EFAULT` if it cannot be written.
-pub fn store_and_wake_private(addr: UserPtr, value: u32) -> Result {
-    let uaddr = addr.as_mut_ptr().cast::<u32>();
-    if !uaddr.is_aligned() {
-        return Err(EINVAL);
-    }
-    // Publish: the caller's earlier stores (a result, say) become visible before the word.
-    smp_mb(Write);
-    // SAFETY: `put_user()` checks `uaddr` with `access_ok()` and handles faults; any value of
-    // the user `u32` is valid.
-    to_result(unsafe { bindings::put_user_u32(value, uaddr) })?;
+/// An atomic read-modify-write of a futex word, as `FUTEX_WAKE_OP` makes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomicOp {
+    /// `word = operand`.
+    Set,
+    /// `word += operand`, wrapping.
+    Add,
+    /// `word |= operand`.
+    Or,
+    /// `word &= !operand`.
+    AndNot,
+    /// `word ^= operand`.
+    Xor,
+}
 
-    // The futex op and `INT_MAX` (wake everyone) fit their C types.
+impl AtomicOp {
+    /// The `FUTEX_OP_*` code of the operation.
+    fn code(self) -> u32 {
+        match self {
+            AtomicOp::Set => bindings::FUTEX_OP_SET,
+            AtomicOp::Add => bindings::FUTEX_OP_ADD,
+            AtomicOp::Or => bindings::FUTEX_OP_OR,
+            AtomicOp::AndNot => bindings::FUTEX_OP_ANDN,
+            AtomicOp::Xor => bindings::FUTEX_OP_XOR,
+        }
+    }
+}
+
+/// Applies `op` with `operand` to the futex word at `addr` in the current task's address space,
+/// atomically, and returns the word's value before.
+///
+/// The update is one atomic read-modify-write of the word, so it is never lost against a user
+/// thread that updates the word with atomic instructions (a waiter setting a bit, say). It is not
+/// ordered against the caller's other memory accesses: use explicit barriers for that. A page
+/// that is not present is faulted in without changing the word, and the update retried.
+///
+/// Returns `EINVAL` if `addr` is not aligned to four bytes, `EFAULT` if the word cannot be
+/// written, and `EINTR` if a fatal signal arrived while a fault was being resolved.
+///
+/// Context: process context; may sleep.
+pub fn atomic_op(addr: UserPtr, op: AtomicOp, operand: u32) -> Result<u32> {
+    let mut old = 0u32;
+    // The operation codes are small constants and the C function takes them as an `int`.
+    let code = op.code() as i32;
+    // SAFETY: `futex_atomic_op_user()` checks the alignment of `addr` and that it is a user
+    // address, accesses it only through the user-access primitives, which handle faults, and
+    // writes `old` only; `&mut old` is valid for writes.
+    to_result(unsafe {
+        bindings::futex_atomic_op_user(addr.as_mut_ptr().cast(), code, operand, &mut old)
+    })?;
+    Ok(old)
+}
+
+/// Wakes up to `count` waiters of the process-private futex word at `addr`, as
+/// `FUTEX_WAKE_PRIVATE` does, and returns how many were woken.
+///
+/// The waiters are those of the current task's address space, which must be the one `addr`
+/// belongs to. The word itself is neither read nor written: the caller publishes the change that
+/// the waiters wait for first, with an ordering that pairs with theirs.
+pub fn wake_private(addr: UserPtr, count: u32) -> Result<u32> {
+    // The futex op fits its C type.
     let op = (bindings::FUTEX_WAKE | bindings::FUTEX_PRIVATE_FLAG) as i32;
-    let all = i32::MAX as u32;
     // SAFETY: `FUTEX_WAKE` reads neither the timeout nor the second address, so null pointers are
-    // fine there; `uaddr` is only hashed and checked by the futex code, never trusted.
+    // fine there; `addr` is only hashed and checked by the futex code, never dereferenced.
     let ret = unsafe {
         bindings::do_futex(
-            uaddr,
+            addr.as_mut_ptr().cast(),
             op,
-            all,
+            count,
             core::ptr::null_mut(),
             core::ptr::null_mut(),
             0,
@@ -50,5 +88,6 @@ pub fn store_and_wake_private(addr: UserPtr, value: u32) -> Result {
         // A negative return of `do_futex()` is an errno, which fits in an `i32`.
         return Err(Error::from_errno(ret as i32));
     }
-    Ok(())
+    // The number woken is at most `count`.
+    Ok(ret as u32)
 }

@@ -37,10 +37,12 @@ struct async_syscall_feed {
  * @user_data: Cookie for the caller; the kernel neither reads nor writes it.
  * @result: Written by the kernel: the system call's return value, a negative
  *          errno on failure, or -ECANCELED when a feed source failed.
- * @status: Written by the kernel: ASYNC_SYSCALL_STATUS_PENDING at submission,
- *          ASYNC_SYSCALL_STATUS_DONE once @result is valid. This is a futex
- *          word: the kernel wakes its private futex waiters when it changes
- *          to DONE.
+ * @status: A futex word. At submission the kernel sets it to
+ *          ASYNC_SYSCALL_STATUS_PENDING, keeping ASYNC_SYSCALL_STATUS_WAITERS
+ *          if it was set; once @result is valid it sets it to exactly
+ *          ASYNC_SYSCALL_STATUS_DONE, and wakes the word's private futex
+ *          waiters if ASYNC_SYSCALL_STATUS_WAITERS was set. A thread that
+ *          sleeps on the word must set that bit first, atomically.
  * @__reserved: Must be zero.
  *
  * The array passed to async_submit(2) must be readable and writable, and
@@ -71,6 +73,12 @@ struct async_syscall_entry {
 /* struct async_syscall_entry @status */
 #define ASYNC_SYSCALL_STATUS_PENDING	0
 #define ASYNC_SYSCALL_STATUS_DONE	1
+/*
+ * Set by a waiter, with an atomic compare-and-swap, before it sleeps on
+ * @status with FUTEX_WAIT: the kernel makes a futex wake at completion only
+ * for a word with this bit set.
+ */
+#define ASYNC_SYSCALL_STATUS_WAITERS	0x80000000U
 
 /* async_submit(2) @flags */
 /* Run the entries in the calling thread before returning. */

@@ -32,16 +32,6 @@
 #include "kselftest_harness.h"
 #include "async_syscall_test.h"
 
-#ifndef __NR_futex_waitv
-#define __NR_futex_waitv 449
-#endif
-#ifndef FUTEX2_SIZE_U32
-#define FUTEX2_SIZE_U32	0x02
-#endif
-#ifndef FUTEX2_PRIVATE
-#define FUTEX2_PRIVATE	128
-#endif
-
 /* How long an entry that can run may take to complete (slow guests). */
 #define DONE_TIMEOUT_MS	10000
 /* How long a child that was told to end may take to be reaped. */
@@ -77,25 +67,11 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void ms_to_timespec(long long ms, struct timespec *ts)
-{
-	ts->tv_sec = ms / 1000;
-	ts->tv_nsec = (ms % 1000) * 1000000;
-}
-
-static long futex_wait_private(__u32 *word, __u32 val, long long ms)
-{
-	struct timespec ts;
-
-	ms_to_timespec(ms, &ts);
-	return syscall(__NR_futex, word, FUTEX_WAIT_PRIVATE, val, &ts,
-		       NULL, 0);
-}
-
 /*
- * Wait until @e completes, at most @timeout_ms: 0 once its status reads
- * DONE, -ETIMEDOUT, or -EPROTO when the status word holds neither PENDING
- * nor DONE (async_submit() sets every status before it returns).
+ * Wait until @e completes, at most @timeout_ms, sleeping with
+ * async_status_wait(): 0 once its status reads DONE, -ETIMEDOUT, or -EPROTO
+ * when the status word is neither pending nor DONE (async_submit() sets
+ * every status before it returns).
  */
 static int wait_entry(struct async_syscall_entry *e, long timeout_ms)
 {
@@ -107,12 +83,12 @@ static int wait_entry(struct async_syscall_entry *e, long timeout_ms)
 		status = load_status(e);
 		if (status == STATUS_DONE)
 			return 0;
-		if (status != STATUS_PENDING)
+		if (!async_status_pending(status))
 			return -EPROTO;
 		left = deadline - now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
-		if (futex_wait_private(&e->status, STATUS_PENDING, left) &&
+		if (async_status_wait(&e->status, left) &&
 		    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
 			return -errno;
 	}
@@ -624,7 +600,10 @@ TEST_F(async_exec, failure_cancels_dependents_async)
  * Waiting
  */
 
-/* FUTEX_WAIT_PRIVATE on a pending status is woken by its completion. */
+/*
+ * FUTEX_WAIT_PRIVATE on a pending status, with the waiters bit armed, is
+ * woken by its completion.
+ */
 TEST_F(async_exec, wait_one_futex)
 {
 	struct timespec nap = { .tv_nsec = 200 * 1000 * 1000 };
@@ -640,8 +619,7 @@ TEST_F(async_exec, wait_one_futex)
 	ASSERT_EQ(2, sys_async(e, 2)) TH_LOG("async_submit: %s",
 					     strerror(errno));
 	ASSERT_EQ(STATUS_PENDING, load_status(&e[1]));
-	ret = futex_wait_private(&e[1].status, STATUS_PENDING,
-				 DONE_TIMEOUT_MS);
+	ret = async_status_wait(&e[1].status, DONE_TIMEOUT_MS);
 	waited = now_ms() - t0;
 	/* Woken, or (a slow caller) already DONE: never a timeout. */
 	ASSERT_TRUE(ret == 0 || errno == EAGAIN)
@@ -653,7 +631,10 @@ TEST_F(async_exec, wait_one_futex)
 	EXPECT_GE(waited, 150) TH_LOG("woken before the nanosleep ended");
 }
 
-/* futex_waitv() on the last entries of four chains. */
+/*
+ * futex_waitv() on the last entries of four chains, each word armed with
+ * the waiters bit and waited on as PENDING | WAITERS.
+ */
 TEST_F(async_exec, wait_several_futex_waitv)
 {
 	static const __u32 nrs[4] = {
@@ -683,12 +664,13 @@ TEST_F(async_exec, wait_several_futex_waitv)
 	for (;;) {
 		n = 0;
 		for (i = 0; i < 4; i++) {
-			status = load_status(&e[2 * i + 1]);
+			status = async_status_arm(&e[2 * i + 1].status,
+						  load_status(&e[2 * i + 1]));
 			if (status == STATUS_DONE)
 				continue;
-			ASSERT_EQ(STATUS_PENDING, status);
+			ASSERT_EQ(STATUS_PENDING | STATUS_WAITERS, status);
 			w[n] = (struct futex_waitv) {
-				.val = STATUS_PENDING,
+				.val = STATUS_PENDING | STATUS_WAITERS,
 				.uaddr = PTR(&e[2 * i + 1].status),
 				.flags = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE,
 			};

@@ -710,7 +710,7 @@ TEST_F(identity, new_credentials_with_a_full_pool)
 	EXPECT_EQ(1, s.e[1].result) TH_LOG("the entry ran with gid %lld",
 					   (long long)s.e[1].result);
 	/* Only the thread changed. */
-	EXPECT_EQ(0, getegid());
+	EXPECT_EQ(0U, getegid());
 }
 
 static void *keyring_thread(void *arg)
@@ -1515,7 +1515,7 @@ TEST_F(identity, batch_futex_lock_pi_restarted)
 	while (!(__atomic_load_n(&word, __ATOMIC_SEQ_CST) & FUTEX_WAITERS) &&
 	       now_ms() < deadline)
 		sleep_ms(5);
-	ASSERT_TRUE(__atomic_load_n(&word, __ATOMIC_SEQ_CST) & FUTEX_WAITERS)
+	ASSERT_NE(0U, __atomic_load_n(&word, __ATOMIC_SEQ_CST) & FUTEX_WAITERS)
 		TH_LOG("the batch FUTEX_LOCK_PI did not block");
 	sleep_ms(20);
 	ASSERT_EQ(0, pthread_kill(thread, SIGUSR1));

@@ -48,6 +48,13 @@ static long sys_batch(struct async_syscall_entry *entries,
 				ASYNC_SUBMIT_BATCH);
 }
 
+/* Asynchronous submission: flags without ASYNC_SUBMIT_BATCH. */
+static long sys_async(struct async_syscall_entry *entries,
+		      unsigned int nr_entries)
+{
+	return sys_async_submit(entries, nr_entries, ENTRY_SIZE, 0);
+}
+
 static long ms_since(const struct timespec *t0)
 {
 	struct timespec now;
@@ -55,6 +62,18 @@ static long ms_since(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - t0->tv_sec) * 1000 +
 	       (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* @t1 - @t0 in milliseconds. */
+static long ms_between(const struct timespec *t0, const struct timespec *t1)
+{
+	return (t1->tv_sec - t0->tv_sec) * 1000 +
+	       (t1->tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static __u32 load_status(const struct async_syscall_entry *e)
+{
+	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -488,12 +507,27 @@ TEST_F(async_submit, status_done_after_completion)
 	}
 }
 
+/* How long an entry that can run may take to complete (slow guests). */
+#define DONE_TIMEOUT_MS	10000
+/* A waiter that must be woken sleeps at most this long... */
+#define WOKEN_TIMEOUT_MS	2000
+/* ... and must be woken within this after the entry can complete. */
+#define WOKEN_WITHIN_MS		1500
+/* A waiter that must not be woken sleeps this long. */
+#define NOT_WOKEN_TIMEOUT_MS	400
+
+/* A thread sleeping on a status word. */
 struct futex_waiter {
 	__u32 *word;
+	/* The protocol (async_status_wait()), else a raw wait on @val. */
+	bool arm;
+	__u32 val;
+	long timeout_ms;
 	int ready;
 	pid_t tid;
 	long ret;
 	int err;
+	/* The word after the wait. */
 	__u32 seen;
 	struct timespec woke;
 };
@@ -501,24 +535,30 @@ struct futex_waiter {
 static void *futex_waiter_fn(void *arg)
 {
 	struct futex_waiter *w = arg;
-	struct timespec timeout = { .tv_sec = 10 };
+	struct timespec timeout = {
+		.tv_sec = w->timeout_ms / 1000,
+		.tv_nsec = (w->timeout_ms % 1000) * 1000000,
+	};
 
 	w->tid = gettid();
 	__atomic_store_n(&w->ready, 1, __ATOMIC_SEQ_CST);
-	w->ret = syscall(__NR_futex, w->word, FUTEX_WAIT_PRIVATE,
-			 ASYNC_SYSCALL_STATUS_PENDING, &timeout, NULL, 0);
+	if (w->arm)
+		w->ret = async_status_wait(w->word, w->timeout_ms);
+	else
+		w->ret = syscall(__NR_futex, w->word, FUTEX_WAIT_PRIVATE,
+				 w->val, &timeout, NULL, 0);
 	w->err = errno;
 	w->seen = __atomic_load_n(w->word, __ATOMIC_SEQ_CST);
 	clock_gettime(CLOCK_MONOTONIC, &w->woke);
 	return NULL;
 }
 
-/* Whether thread @tid sleeps, in futex() where /proc can tell. */
-static bool thread_sleeps_in_futex(pid_t tid)
+/* Whether thread @tid sleeps, in system call @nr where /proc can tell. */
+static bool thread_sleeps_in(pid_t tid, long nr)
 {
 	char path[64], buf[512], *p;
 	bool sleeping = false;
-	long nr;
+	long cur;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
@@ -537,57 +577,506 @@ static bool thread_sleeps_in_futex(pid_t tid)
 	f = fopen(path, "r");
 	if (!f)
 		return true;
-	if (fscanf(f, "%ld", &nr) == 1)
-		sleeping = nr == __NR_futex;
+	if (fscanf(f, "%ld", &cur) == 1)
+		sleeping = cur == nr;
 	fclose(f);
 	return sleeping;
 }
 
+/* Whether thread @tid sleeps in futex(). */
+static bool thread_sleeps_in_futex(pid_t tid)
+{
+	return thread_sleeps_in(tid, __NR_futex);
+}
+
+/* Wait up to 2 s for thread @tid to sleep in system call @nr. */
+static bool wait_sleeps_in(pid_t tid, long nr)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (thread_sleeps_in(tid, nr))
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
+/* Start waiter @w on @word and return once it sleeps in futex(). */
+static void start_waiter(struct __test_metadata *_metadata,
+			 struct futex_waiter *w, pthread_t *thread,
+			 __u32 *word, bool arm, __u32 val, long timeout_ms)
+{
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->word = word;
+	w->arm = arm;
+	w->val = val;
+	w->timeout_ms = timeout_ms;
+	ASSERT_EQ(0, pthread_create(thread, NULL, futex_waiter_fn, w));
+	for (i = 0; i < 200; i++) {
+		if (__atomic_load_n(&w->ready, __ATOMIC_SEQ_CST))
+			break;
+		usleep(10 * 1000);
+	}
+	ASSERT_LT(i, 200) TH_LOG("the waiter never started");
+	ASSERT_TRUE(wait_sleeps_in(w->tid, __NR_futex))
+		TH_LOG("the waiter never blocked in futex()");
+}
+
 /*
- * @status is a futex word: a thread blocked in FUTEX_WAIT_PRIVATE on it
- * (expecting PENDING) is woken when the kernel sets it to DONE.
+ * @status is a futex word: a thread that armed the waiters bit (before
+ * the submission, which keeps it) and sleeps in FUTEX_WAIT_PRIVATE on
+ * PENDING | WAITERS is woken when the kernel sets it to DONE.
  */
 TEST_F(async_submit, status_futex_wakes_waiter)
 {
 	struct timespec nap = { .tv_nsec = 200 * 1000 * 1000 };
-	struct futex_waiter w = { 0 };
 	struct async_syscall_entry e[2];
+	struct futex_waiter w;
 	struct timespec t0;
 	pthread_t thread;
 	long waited_ms;
-	int i;
 
 	e[0] = ENTRY(__NR_nanosleep, PTR(&nap), 0);
 	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
 	e[1] = ENTRY(__NR_getpid);
 	e[0].status = ASYNC_SYSCALL_STATUS_PENDING;
 	e[1].status = ASYNC_SYSCALL_STATUS_PENDING;
-	w.word = &e[1].status;
 
-	ASSERT_EQ(0, pthread_create(&thread, NULL, futex_waiter_fn, &w));
 	/* Make sure the waiter is blocked before submitting. */
-	for (i = 0; i < 200; i++) {
-		if (__atomic_load_n(&w.ready, __ATOMIC_SEQ_CST) &&
-		    thread_sleeps_in_futex(w.tid))
-			break;
-		usleep(10 * 1000);
-	}
-	ASSERT_LT(i, 200) TH_LOG("the waiter never blocked in futex()");
+	start_waiter(_metadata, &w, &thread, &e[1].status, true, 0, 10000);
+	ASSERT_EQ(STATUS_PENDING | STATUS_WAITERS, load_status(&e[1]))
+		TH_LOG("the waiter did not arm the word");
 	usleep(50 * 1000);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ASSERT_EQ(2, sys_batch(e, 2));
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 
-	/* Woken (not EAGAIN: it was blocked; not ETIMEDOUT: it was woken). */
+	/*
+	 * Woken (not EAGAIN: it was blocked; not ETIMEDOUT: the submission
+	 * kept the bit and the completion saw it).
+	 */
 	EXPECT_EQ(0, w.ret) TH_LOG("futex wait: %s", strerror(w.err));
 	EXPECT_EQ(STATUS_DONE, w.seen);
 	EXPECT_EQ(getpid(), e[1].result);
 	EXPECT_EQ(STATUS_DONE, e[1].status);
 	/* Woken by completion, after the nanosleep, not at submission. */
-	waited_ms = (w.woke.tv_sec - t0.tv_sec) * 1000 +
-		    (w.woke.tv_nsec - t0.tv_nsec) / 1000000;
+	waited_ms = ms_between(&t0, &w.woke);
 	EXPECT_GE(waited_ms, 150);
+}
+
+/*
+ * The waiters bit (ASYNC_SYSCALL_STATUS_WAITERS)
+ */
+
+/*
+ * Submit, in asynchronous mode, one read() of a byte on pipe @p: it blocks
+ * until the test writes. Its status is exactly PENDING afterwards.
+ */
+static void submit_pipe_read(struct __test_metadata *_metadata,
+			     struct async_syscall_entry *e, int p[2],
+			     char *buf)
+{
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	*e = ENTRY(__NR_read, p[0], PTR(buf), 1);
+	ASSERT_EQ(1, sys_async(e, 1)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	/* Nobody waits yet: exactly PENDING. */
+	ASSERT_EQ(STATUS_PENDING, load_status(e));
+}
+
+/* Complete the pipe read of submit_pipe_read() after @ms: the write time. */
+static void complete_pipe_read(struct __test_metadata *_metadata, int p[2],
+			       long ms, struct timespec *written)
+{
+	usleep(ms * 1000);
+	clock_gettime(CLOCK_MONOTONIC, written);
+	ASSERT_EQ(1, write(p[1], "w", 1));
+}
+
+/*
+ * A thread sleeping on a pending status without the waiters bit (a raw
+ * FUTEX_WAIT_PRIVATE on PENDING) is not woken by the completion: the
+ * kernel skips the wake. It sleeps until its timeout.
+ */
+TEST_F(async_submit, waiter_without_bit_not_woken)
+{
+	struct async_syscall_entry e;
+	struct timespec written;
+	struct futex_waiter w;
+	pthread_t thread;
+	char buf = 0;
+	int p[2];
+
+	submit_pipe_read(_metadata, &e, p, &buf);
+	start_waiter(_metadata, &w, &thread, &e.status, false, STATUS_PENDING,
+		     NOT_WOKEN_TIMEOUT_MS);
+	/* Only now can the read complete: the waiter is asleep. */
+	complete_pipe_read(_metadata, p, 50, &written);
+	/* Never wait with the protocol before the raw waiter is done. */
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+
+	EXPECT_EQ(-1, w.ret)
+		TH_LOG("the waiter was woken (%ld ms after the write)",
+		       ms_between(&written, &w.woke));
+	EXPECT_EQ(ETIMEDOUT, w.err) TH_LOG("futex wait: %s", strerror(w.err));
+	/* The entry did complete while the waiter slept. */
+	EXPECT_EQ(STATUS_DONE, w.seen)
+		TH_LOG("not complete %d ms after the write: cannot tell",
+		       NOT_WOKEN_TIMEOUT_MS - 50);
+	ASSERT_TRUE(async_wait_done(&e, DONE_TIMEOUT_MS));
+	EXPECT_EQ(STATUS_DONE, load_status(&e));
+	EXPECT_EQ(1, e.result);
+	EXPECT_EQ('w', buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * A thread that arms the waiters bit after the submission and sleeps on
+ * PENDING | WAITERS is woken by the completion.
+ */
+TEST_F(async_submit, waiter_with_bit_woken)
+{
+	struct async_syscall_entry e;
+	struct timespec written;
+	struct futex_waiter w;
+	pthread_t thread;
+	char buf = 0;
+	int p[2];
+
+	submit_pipe_read(_metadata, &e, p, &buf);
+	start_waiter(_metadata, &w, &thread, &e.status, true, 0,
+		     WOKEN_TIMEOUT_MS);
+	EXPECT_EQ(STATUS_PENDING | STATUS_WAITERS, load_status(&e))
+		TH_LOG("the waiter did not arm the word");
+	complete_pipe_read(_metadata, p, 100, &written);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+
+	EXPECT_TRUE(w.ret == 0 || w.err == EAGAIN)
+		TH_LOG("futex wait: %s", strerror(w.err));
+	EXPECT_LT(ms_between(&written, &w.woke), WOKEN_WITHIN_MS);
+	EXPECT_EQ(STATUS_DONE, w.seen);
+	EXPECT_EQ(STATUS_DONE, load_status(&e));
+	EXPECT_EQ(1, e.result);
+	EXPECT_EQ('w', buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * The waiters bit set before async_submit() (the word holds exactly
+ * WAITERS) survives the submission: a thread already sleeping on WAITERS
+ * is not woken by the submission but by the completion.
+ */
+TEST_F(async_submit, waiters_bit_kept_from_before_submit)
+{
+	struct async_syscall_entry e;
+	struct timespec written;
+	struct futex_waiter w;
+	pthread_t thread;
+	char buf = 0;
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	e = ENTRY(__NR_read, p[0], PTR(&buf), 1);
+	e.status = STATUS_WAITERS;
+	start_waiter(_metadata, &w, &thread, &e.status, false, STATUS_WAITERS,
+		     WOKEN_TIMEOUT_MS);
+
+	ASSERT_EQ(1, sys_async(&e, 1)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	EXPECT_EQ(STATUS_PENDING | STATUS_WAITERS, load_status(&e))
+		TH_LOG("the submission did not keep the bit");
+	usleep(50 * 1000);
+	/* Still asleep: the submission did not wake it. */
+	EXPECT_TRUE(thread_sleeps_in_futex(w.tid));
+	EXPECT_EQ(STATUS_PENDING | STATUS_WAITERS, load_status(&e));
+	complete_pipe_read(_metadata, p, 50, &written);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+
+	EXPECT_EQ(0, w.ret) TH_LOG("futex wait: %s", strerror(w.err));
+	EXPECT_GE(ms_between(&written, &w.woke), 0)
+		TH_LOG("woken before the entry could complete");
+	EXPECT_LT(ms_between(&written, &w.woke), WOKEN_WITHIN_MS);
+	EXPECT_EQ(STATUS_DONE, w.seen);
+	EXPECT_EQ(STATUS_DONE, load_status(&e));
+	EXPECT_EQ(1, e.result);
+	EXPECT_EQ('w', buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * After a completion with waiters (the bit set before the call and a
+ * thread asleep on one word) every word reads exactly DONE, the bit
+ * cleared, in batch and asynchronous mode.
+ */
+TEST_F(async_submit, status_exactly_done)
+{
+	struct timespec nap = { .tv_nsec = 100 * 1000 * 1000 };
+	const __s64 expect[3] = { 0, getppid(), getpid() };
+	struct async_syscall_entry e[3];
+	struct futex_waiter w;
+	pthread_t thread;
+	unsigned int i;
+	int batch;
+
+	for (batch = 1; batch >= 0; batch--) {
+		e[0] = ENTRY(__NR_nanosleep, PTR(&nap), 0);
+		e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+		e[1] = ENTRY(__NR_getppid);
+		e[2] = ENTRY(__NR_getpid);
+		for (i = 0; i < 3; i++)
+			e[i].status = STATUS_WAITERS;
+		start_waiter(_metadata, &w, &thread, &e[1].status, true, 0,
+			     WOKEN_TIMEOUT_MS);
+
+		if (batch) {
+			EXPECT_EQ(3, sys_batch(e, 3))
+				TH_LOG("async_submit: %s", strerror(errno));
+		} else {
+			EXPECT_EQ(3, sys_async(e, 3))
+				TH_LOG("async_submit: %s", strerror(errno));
+			EXPECT_EQ(-1, async_wait_all_done(e, 3,
+							  DONE_TIMEOUT_MS));
+		}
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		EXPECT_EQ(0, w.ret) TH_LOG("%s mode: futex wait: %s",
+					   batch ? "batch" : "async",
+					   strerror(w.err));
+		for (i = 0; i < 3; i++) {
+			EXPECT_EQ(STATUS_DONE, load_status(&e[i]))
+				TH_LOG("%s mode, entry %u: status %#x",
+				       batch ? "batch" : "async", i,
+				       load_status(&e[i]));
+			EXPECT_EQ(expect[i], e[i].result)
+				TH_LOG("%s mode, entry %u",
+				       batch ? "batch" : "async", i);
+		}
+	}
+}
+
+/* Status words before an asynchronous submission, and while blocked. */
+static const __u32 garbage_before[] = {
+	0x12345678, STATUS_DONE, 0x7fffffff, 0x80000001, 0xffffffff,
+};
+static const __u32 garbage_blocked[] = {
+	STATUS_PENDING, STATUS_PENDING, STATUS_PENDING,
+	STATUS_PENDING | STATUS_WAITERS, STATUS_PENDING | STATUS_WAITERS,
+};
+#define NR_GARBAGE	ARRAY_SIZE(garbage_before)
+
+/*
+ * Whatever a status word holds before the submission, it reads PENDING
+ * (with the waiters bit if that was set, nothing else) until the entry
+ * completes, then exactly DONE. In batch mode too.
+ */
+TEST_F(async_submit, garbage_status_reset)
+{
+	struct async_syscall_entry e[NR_GARBAGE];
+	int p[NR_GARBAGE][2], round;
+	char buf[NR_GARBAGE];
+	unsigned int i;
+
+	/* Batch mode: completed entries read exactly DONE. */
+	for (i = 0; i < NR_GARBAGE; i++) {
+		e[i] = ENTRY(__NR_getppid);
+		e[i].status = garbage_before[i];
+	}
+	ASSERT_EQ((long)NR_GARBAGE, sys_batch(e, NR_GARBAGE));
+	for (i = 0; i < NR_GARBAGE; i++) {
+		EXPECT_EQ(STATUS_DONE, e[i].status)
+			TH_LOG("batch, before %#x: %#x", garbage_before[i],
+			       e[i].status);
+		EXPECT_EQ(getppid(), e[i].result);
+	}
+
+	/* Asynchronous mode: blocked reads, one chain each. */
+	memset(buf, 0, sizeof(buf));
+	for (i = 0; i < NR_GARBAGE; i++) {
+		ASSERT_EQ(0, pipe2(p[i], O_CLOEXEC));
+		e[i] = ENTRY(__NR_read, p[i][0], PTR(&buf[i]), 1);
+		e[i].status = garbage_before[i];
+	}
+	ASSERT_EQ((long)NR_GARBAGE, sys_async(e, NR_GARBAGE))
+		TH_LOG("async_submit: %s", strerror(errno));
+	/* At once, and again once the reads are surely blocked. */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < NR_GARBAGE; i++) {
+			EXPECT_EQ(garbage_blocked[i], load_status(&e[i]))
+				TH_LOG("before %#x: %#x (round %d)",
+				       garbage_before[i], load_status(&e[i]),
+				       round);
+		}
+		usleep(100 * 1000);
+	}
+	for (i = 0; i < NR_GARBAGE; i++)
+		ASSERT_EQ(1, write(p[i][1], "g", 1));
+	EXPECT_EQ(-1, async_wait_all_done(e, NR_GARBAGE, DONE_TIMEOUT_MS));
+	for (i = 0; i < NR_GARBAGE; i++) {
+		EXPECT_EQ(STATUS_DONE, load_status(&e[i]))
+			TH_LOG("before %#x: %#x", garbage_before[i],
+			       load_status(&e[i]));
+		EXPECT_EQ(1, e[i].result);
+		EXPECT_EQ('g', buf[i]);
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+}
+
+/* A thread that waits, by the protocol, for an entry of another's batch. */
+struct batch_watcher {
+	struct async_syscall_entry *e;
+	int ready;
+	/* Whether the batch marked the entry pending before it completed. */
+	bool saw_pending;
+	long ret;
+	int err;
+	__u32 seen;
+	struct timespec armed, woke;
+};
+
+static void *batch_watcher_fn(void *arg)
+{
+	struct batch_watcher *b = arg;
+	long long deadline = async_test_now_ms() + DONE_TIMEOUT_MS;
+	__u32 s;
+
+	__atomic_store_n(&b->ready, 1, __ATOMIC_SEQ_CST);
+	/* The call has started once it marked the entry. */
+	while ((s = load_status(b->e)) == STATUS_SENTINEL &&
+	       async_test_now_ms() < deadline)
+		usleep(1000);
+	b->saw_pending = async_status_pending(s);
+	clock_gettime(CLOCK_MONOTONIC, &b->armed);
+	b->ret = async_status_wait(&b->e->status, WOKEN_TIMEOUT_MS);
+	b->err = errno;
+	b->seen = load_status(b->e);
+	clock_gettime(CLOCK_MONOTONIC, &b->woke);
+	return NULL;
+}
+
+/*
+ * Batch mode: while the calling thread runs [nanosleep 100 ms, getppid],
+ * another thread arms the second entry's word and waits: the completion,
+ * in the calling thread, wakes it.
+ */
+TEST_F(async_submit, batch_mode_wakes_other_thread)
+{
+	struct timespec nap = { .tv_nsec = 100 * 1000 * 1000 };
+	struct async_syscall_entry e[2];
+	struct batch_watcher b = { .e = &e[1] };
+	pthread_t thread;
+
+	e[0] = ENTRY(__NR_nanosleep, PTR(&nap), 0);
+	e[0].flags |= ASYNC_SYSCALL_ENTRY_LINK;
+	e[1] = ENTRY(__NR_getppid);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, batch_watcher_fn, &b));
+	while (!__atomic_load_n(&b.ready, __ATOMIC_SEQ_CST))
+		usleep(1000);
+
+	EXPECT_EQ(2, sys_batch(e, 2)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_TRUE(b.saw_pending) TH_LOG("status %#x", b.seen);
+	EXPECT_TRUE(b.ret == 0 || b.err == EAGAIN)
+		TH_LOG("futex wait: %s", strerror(b.err));
+	EXPECT_LT(ms_between(&b.armed, &b.woke), WOKEN_WITHIN_MS);
+	EXPECT_EQ(STATUS_DONE, b.seen);
+	EXPECT_EQ(getppid(), e[1].result);
+	EXPECT_EQ(STATUS_DONE, e[1].status);
+	EXPECT_EQ(0, e[0].result);
+}
+
+/* Writes a byte to @fd once @tid sleeps in futex_waitv(), plus 100 ms. */
+struct waitv_writer {
+	pid_t tid;
+	int fd;
+	bool saw_sleep;
+	struct timespec written;
+};
+
+static void *waitv_writer_fn(void *arg)
+{
+	struct waitv_writer *wr = arg;
+
+	wr->saw_sleep = wait_sleeps_in(wr->tid, __NR_futex_waitv);
+	usleep(100 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &wr->written);
+	if (write(wr->fd, "v", 1) != 1)
+		return (void *)1;
+	return NULL;
+}
+
+/*
+ * futex_waitv() over three armed words, each PENDING | WAITERS: the
+ * completion of any one entry wakes it, with that entry's index.
+ */
+TEST_F(async_submit, waitv_with_bit)
+{
+	struct async_syscall_entry e[3];
+	struct waitv_writer wr;
+	struct futex_waitv fw[3];
+	struct timespec deadline, woke;
+	pthread_t writer;
+	int p[3][2];
+	char buf[3];
+	unsigned int i;
+	void *wret;
+	long ret;
+
+	memset(buf, 0, sizeof(buf));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pipe2(p[i], O_CLOEXEC));
+		e[i] = ENTRY(__NR_read, p[i][0], PTR(&buf[i]), 1);
+	}
+	ASSERT_EQ(3, sys_async(e, 3)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(STATUS_PENDING | STATUS_WAITERS,
+			  async_status_arm(&e[i].status, load_status(&e[i])))
+			TH_LOG("entry %u", i);
+		fw[i] = (struct futex_waitv) {
+			.val = STATUS_PENDING | STATUS_WAITERS,
+			.uaddr = PTR(&e[i].status),
+			.flags = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE,
+		};
+	}
+	/* The middle entry completes while this thread sleeps. */
+	wr = (struct waitv_writer) { .tid = gettid(), .fd = p[1][1] };
+	ASSERT_EQ(0, pthread_create(&writer, NULL, waitv_writer_fn, &wr));
+	ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &deadline));
+	deadline.tv_sec += WOKEN_TIMEOUT_MS / 1000;
+	ret = syscall(__NR_futex_waitv, fw, 3, 0, &deadline, CLOCK_MONOTONIC);
+	clock_gettime(CLOCK_MONOTONIC, &woke);
+	ASSERT_EQ(0, pthread_join(writer, &wret));
+	ASSERT_EQ(NULL, wret);
+	EXPECT_TRUE(wr.saw_sleep)
+		TH_LOG("never saw this thread in futex_waitv()");
+
+	EXPECT_EQ(1, ret) TH_LOG("futex_waitv: %s", strerror(errno));
+	EXPECT_LT(ms_between(&wr.written, &woke), WOKEN_WITHIN_MS);
+	EXPECT_EQ(STATUS_DONE, load_status(&e[1]));
+	EXPECT_EQ(1, e[1].result);
+	/* The others are still pending, armed. */
+	EXPECT_EQ(STATUS_PENDING | STATUS_WAITERS, load_status(&e[0]));
+	EXPECT_EQ(STATUS_PENDING | STATUS_WAITERS, load_status(&e[2]));
+
+	ASSERT_EQ(1, write(p[0][1], "v", 1));
+	ASSERT_EQ(1, write(p[2][1], "v", 1));
+	EXPECT_EQ(-1, async_wait_all_done(e, 3, DONE_TIMEOUT_MS));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(STATUS_DONE, load_status(&e[i]))
+			TH_LOG("entry %u", i);
+		EXPECT_EQ(1, e[i].result) TH_LOG("entry %u", i);
+		EXPECT_EQ('v', buf[i]) TH_LOG("entry %u", i);
+		close(p[i][0]);
+		close(p[i][1]);
+	}
 }
 
 /*
@@ -1457,7 +1946,7 @@ TEST(async_syscall_disabled_sysctl)
 		SKIP(return, "async_submit(2) not supported");
 	ASSERT_GE(old, 0) TH_LOG("%s: %s", DISABLED_SYSCTL, strerror(-old));
 	ASSERT_GE(old_group, -1) TH_LOG("%s", GROUP_SYSCTL);
-	ASSERT_EQ(0, getuid()) TH_LOG("needs root");
+	ASSERT_EQ(0U, getuid()) TH_LOG("needs root");
 	EXPECT_EQ(0, old);
 	EXPECT_EQ(-1, old_group);
 	EXPECT_EQ(-EINVAL, write_long_file(DISABLED_SYSCTL, 3));

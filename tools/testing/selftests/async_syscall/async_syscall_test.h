@@ -2,7 +2,8 @@
 /*
  * What the async_submit(2) selftests share: the system call number, entry
  * sentinels and the ENTRY() initializer, the raw system call, the probe
- * that skips every test on a kernel without it, and small helpers.
+ * that skips every test on a kernel without it, the waiter's side of the
+ * status word protocol (the waiters bit), and small helpers.
  */
 #ifndef __ASYNC_SYSCALL_TEST_H
 #define __ASYNC_SYSCALL_TEST_H
@@ -33,6 +34,16 @@
 #endif
 #endif
 
+#ifndef __NR_futex_waitv
+#define __NR_futex_waitv 449
+#endif
+#ifndef FUTEX2_SIZE_U32
+#define FUTEX2_SIZE_U32	0x02
+#endif
+#ifndef FUTEX2_PRIVATE
+#define FUTEX2_PRIVATE	128
+#endif
+
 #define ENTRY_SIZE	sizeof(struct async_syscall_entry)
 
 /* What each test puts in @result and @status before submitting. */
@@ -41,6 +52,7 @@
 
 #define STATUS_PENDING	((__u32)ASYNC_SYSCALL_STATUS_PENDING)
 #define STATUS_DONE	((__u32)ASYNC_SYSCALL_STATUS_DONE)
+#define STATUS_WAITERS	((__u32)ASYNC_SYSCALL_STATUS_WAITERS)
 
 /* A pointer as a system call argument. */
 #define PTR(p)		((__u64)(uintptr_t)(p))
@@ -117,31 +129,80 @@ static inline long long async_test_now_ms(void)
 }
 
 /*
+ * Waiting on a status word: load it (acquire); while it is not DONE, set
+ * ASYNC_SYSCALL_STATUS_WAITERS with a compare-and-swap (the kernel wakes
+ * the word's futex waiters at completion only when that bit is set) and
+ * FUTEX_WAIT_PRIVATE on PENDING | WAITERS; then load it again.
+ */
+
+/* Whether status word value @s means pending, whether or not armed. */
+static inline bool async_status_pending(__u32 s)
+{
+	return (s & ~STATUS_WAITERS) == STATUS_PENDING;
+}
+
+/*
+ * Arm status word @word, last read as @s: set the waiters bit while the
+ * word is pending. Returns the word's value, PENDING | WAITERS while it is
+ * pending, else what it holds (DONE, or something a failed submission left).
+ */
+static inline __u32 async_status_arm(__u32 *word, __u32 s)
+{
+	while (async_status_pending(s) && !(s & STATUS_WAITERS)) {
+		/* On failure @s is the value read: retry with it. */
+		if (__atomic_compare_exchange_n(word, &s, s | STATUS_WAITERS,
+						false, __ATOMIC_ACQUIRE,
+						__ATOMIC_ACQUIRE))
+			return s | STATUS_WAITERS;
+	}
+	return s;
+}
+
+/*
+ * One sleep of a waiter on status word @word: arm it, then FUTEX_WAIT_PRIVATE
+ * on PENDING | WAITERS for at most @timeout_ms. As futex(): 0 when woken,
+ * else -1 with errno EAGAIN (the word is, or became, something else than
+ * PENDING | WAITERS), ETIMEDOUT or EINTR.
+ */
+static inline long async_status_wait(__u32 *word, long long timeout_ms)
+{
+	struct timespec ts;
+	__u32 s;
+
+	s = async_status_arm(word, __atomic_load_n(word, __ATOMIC_ACQUIRE));
+	if (!async_status_pending(s)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (timeout_ms % 1000) * 1000000;
+	return syscall(__NR_futex, word, FUTEX_WAIT_PRIVATE, s, &ts, NULL, 0);
+}
+
+/*
  * Wait up to @timeout_ms for @e to complete, sleeping on its status futex
- * word (FUTEX_WAIT with a timeout; a signal only shortens one sleep):
- * whether its status reads DONE. False at once when the status holds
- * neither PENDING nor DONE, e.g. because the submission failed.
+ * word with async_status_wait() (a signal only shortens one sleep):
+ * whether its status reads DONE. False at once when the status is neither
+ * pending nor DONE, e.g. because the submission failed.
  */
 static inline bool async_wait_done(struct async_syscall_entry *e,
 				   int timeout_ms)
 {
 	long long deadline = async_test_now_ms() + timeout_ms, left;
-	struct timespec ts;
 	__u32 status;
 
 	for (;;) {
 		status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
 		if (status == STATUS_DONE)
 			return true;
-		if (status != STATUS_PENDING)
+		if (!async_status_pending(status))
 			return false;
 		left = deadline - async_test_now_ms();
 		if (left <= 0)
 			return false;
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
-		syscall(__NR_futex, &e->status, FUTEX_WAIT_PRIVATE,
-			STATUS_PENDING, &ts, NULL, 0);
+		async_status_wait(&e->status, left);
 	}
 }
 
