@@ -11,7 +11,7 @@ export HOME
 BINDGEN_VERSION=0.73.2
 APT_PACKAGES=(clang-19 lld-19 llvm-19 libclang-19-dev bc bison flex
 	      libelf-dev libssl-dev cpio busybox-static qemu-system-x86
-	      xz-utils rsync kmod python3 git)
+	      xz-utils rsync kmod python3 git e2fsprogs)
 
 log() { echo "install-deps: $*" >&2; }
 
