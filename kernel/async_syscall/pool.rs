@@ -10,11 +10,20 @@
 //! credentials, files, fs context, namespaces, seccomp filter and cgroup its submitter had at
 //! submission, whichever worker runs it.
 //!
-//! Workers are started by the submitting thread, as clones of itself:
+//! Chains go to workers that need no wake-up first, then to idle ones, and only then to new
+//! workers:
 //!
-//! - a submission first wakes idle workers of its crew, one per chain;
-//! - for the chains left it starts new workers, as long as its crew has fewer than
+//! - a worker that finished a chain and finds none queued spins for a while (the submission's
+//!   `kernel.async_syscall_worker_spin_us`, at most [`Limits::max_spinning`] workers of a crew at
+//!   once) before it sleeps; a worker publishing the last completion of its chain counts as
+//!   about to ask for work (`finishing`). A submission counts on those first;
+//! - then it wakes idle workers of its crew, one per chain;
+//! - only if it found no spinning, finishing or idle worker does it start new workers, as clones
+//!   of the submitting thread, for its chains, as long as its crew has fewer than
 //!   `kernel.async_syscall_max_workers`;
+//! - otherwise a worker that takes a chain while more chains are queued than workers counted on
+//!   for them passes the work on before it runs its own: it counts on one more spinning worker,
+//!   wakes one more idle one, or starts one more as a clone of itself, below the limit;
 //! - when every worker of the crew is busy and none has started or finished a chain for
 //!   [`STALL_MS`], the workers are taken as blocked in the kernel: a worker is started for every
 //!   chain of the crew that waits, whatever the limit, so that a blocked chain never holds up
@@ -22,7 +31,8 @@
 //! - while chains wait beyond the limit, the crew has a standby worker, which runs no chain but
 //!   checks every [`STALL_MS`] whether the crew is stalled, and then starts the workers itself,
 //!   as clones of itself: chains queued behind blocked ones get a worker even if nothing else is
-//!   ever submitted;
+//!   ever submitted. A worker that passes work on at the limit, or fails to start one, starts
+//!   (or asks for) the standby;
 //! - a crew with work always has a worker, so no chain waits for a worker that will never come.
 //!
 //! A worker that finds nothing to do for [`IDLE_TIMEOUT_MS`] exits, and a crew with no worker
@@ -40,7 +50,7 @@ use kernel::{
     time::{msecs_to_jiffies, Delta, Instant, Monotonic},
 };
 
-use crate::{identity::Identity, submission::Submission};
+use crate::{identity::Identity, submission::Submission, worker::Role};
 
 /// How long an idle worker waits for work before it exits, in milliseconds.
 pub(crate) const IDLE_TIMEOUT_MS: u32 = 5000;
@@ -79,6 +89,12 @@ pub(crate) struct Crew {
     /// A copy of [`CrewState`]'s `queued_chains`, stored under the pool's lock, that a spinning
     /// worker polls without it: a hint only, rechecked under the lock.
     queued_hint: AtomicUsize,
+    /// Workers about to publish the last completion of their chain, which then ask for work
+    /// ([`Pool::next`]) or leave ([`Pool::leave`]): raised without the lock by
+    /// [`Submission::run_chain`], lowered under it. A thread that sees the completion may submit
+    /// again before the worker asks for work; the submission counts on it rather than start a
+    /// new worker.
+    finishing: AtomicUsize,
     /// Signalled when a chain of this crew is queued, or when its idle workers must leave.
     #[pin]
     work_queued: CondVar,
@@ -93,11 +109,17 @@ impl Crew {
         &self.identity
     }
 
+    /// The count of the crew's workers about to finish a chain, for [`Submission::run_chain`].
+    pub(crate) fn finishing(&self) -> &AtomicUsize {
+        &self.finishing
+    }
+
     fn new(identity: Identity) -> Result<Arc<Self>> {
         Arc::pin_init(
             try_pin_init!(Self {
                 identity,
                 queued_hint: AtomicUsize::new(0),
+                finishing: AtomicUsize::new(0),
                 work_queued <- new_condvar!(),
                 standby_tick <- new_condvar!(),
             }),
@@ -111,7 +133,9 @@ impl Crew {
 /// # Invariants
 ///
 /// - `queued_chains` is the number of chains of `queue` that no worker has started.
-/// - `idle <= workers` and `woken <= idle`; `claimed <= spinning <= workers`.
+/// - `idle <= workers` and `woken <= idle`; `spinning <= workers`.
+/// - `claimed <= spinning + crew.finishing` when the lock is taken (`finishing` only grows
+///   without it).
 /// - `starting <= workers`.
 /// - `crew.queued_hint` equals `queued_chains` whenever the lock is released.
 /// - A crew with a nonempty `queue` has at least one worker, or a submitter that is about to
@@ -130,8 +154,8 @@ struct CrewState {
     woken: usize,
     /// Workers looking for work for a while before they become idle.
     spinning: usize,
-    /// Spinning workers counted on for queued chains by a submission, which woke no idle
-    /// worker for those chains.
+    /// Spinning or finishing workers counted on for queued chains, for which no idle worker was
+    /// woken.
     claimed: usize,
     /// How long a worker looks for work before it sleeps: `kernel.async_syscall_worker_spin_us`
     /// at the last submission.
@@ -163,43 +187,71 @@ impl CrewState {
         }
         // INVARIANT: One chain of `queue` was started.
         self.set_queued(self.queued_chains.saturating_sub(1));
+        // No more workers are counted on than there are chains for them.
+        self.claimed = self.claimed.min(self.queued_chains);
         self.progress = Instant::now();
         Some((submission, chain))
     }
 
-    /// After a worker took a chain: if chains are still queued that no woken or spinning worker
-    /// is counted on for, counts on one more worker for one of them. Returns whether the caller
-    /// must wake an idle worker, and whether it must start a new one (counted as a member of
-    /// the crew already). At the worker limit, asks for a standby instead.
-    fn pass_on(&mut self) -> (bool, bool) {
+    /// A worker that was finishing a chain asks for work or leaves: it is no longer counted as
+    /// finishing, nor on, if it was.
+    fn finished(&mut self) {
+        // Raised once per chain before the worker gets here (`Submission::run_chain`).
+        let _ = self
+            .crew
+            .finishing
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        // INVARIANT: `claimed` stays within the available workers.
+        self.claimed = self.claimed.saturating_sub(1).min(self.available());
+    }
+
+    /// Workers that will look for work without a wake-up: spinning, or finishing a chain.
+    fn available(&self) -> usize {
+        self.spinning + self.crew.finishing.load(Ordering::Acquire)
+    }
+
+    /// After a worker took a chain: if chains are still queued that no woken, spinning or
+    /// finishing worker is counted on for, counts on one more worker for one of them, and
+    /// returns what the caller must do for it.
+    fn pass_on(&mut self) -> PassOn {
         if self.queued_chains <= self.woken + self.claimed {
-            return (false, false);
+            return PassOn::Nothing;
         }
-        if self.spinning > self.claimed {
-            // INVARIANT: `claimed` stays within `spinning`.
+        if self.available() > self.claimed {
+            // INVARIANT: `claimed` stays within the available workers.
             self.claimed += 1;
-            return (false, false);
+            return PassOn::Nothing;
         }
         if self.idle > self.woken {
             // INVARIANT: `woken` stays within `idle`.
             self.woken += 1;
-            return (true, false);
+            return PassOn::Wake;
         }
         if self.workers < self.max_workers {
             // INVARIANT: Counted in both until `settle()`.
             self.workers += 1;
             self.starting += 1;
-            return (false, true);
+            return PassOn::Start(Role::Runner);
         }
         if !self.standby {
-            self.needs_standby = true;
+            // Chains wait beyond the limit: a standby watches over them.
+            // INVARIANT: Counted in both until `settle()`.
+            self.standby = true;
+            self.needs_standby = false;
+            self.workers += 1;
+            self.starting += 1;
+            return PassOn::Start(Role::Standby);
         }
-        (false, false)
+        PassOn::Nothing
     }
 
     /// Sets the number of queued chains, and its hint for spinning workers.
     fn set_queued(&mut self, chains: usize) {
         self.queued_chains = chains;
+        if chains == 0 {
+            // Nothing waits: no standby is needed any more.
+            self.needs_standby = false;
+        }
         self.crew.queued_hint.store(chains, Ordering::Relaxed);
     }
 
@@ -235,6 +287,31 @@ impl PoolInner {
     }
 }
 
+/// What a worker that took a chain does for the chains still queued, before it runs its own.
+enum PassOn {
+    /// Nothing: enough workers are woken or counted on.
+    Nothing,
+    /// Wake one more idle worker.
+    Wake,
+    /// Start one more worker with this role.
+    Start(Role),
+}
+
+impl PassOn {
+    /// Does what was decided, with the pool's lock released, and returns the role of the worker
+    /// to start, if any.
+    fn act(self, crew: &Crew) -> Option<Role> {
+        match self {
+            PassOn::Nothing => None,
+            PassOn::Wake => {
+                crew.work_queued.notify_one();
+                None
+            }
+            PassOn::Start(role) => Some(role),
+        }
+    }
+}
+
 /// The limits of `kernel.async_syscall_*` in force for one submission.
 pub(crate) struct Limits {
     /// `kernel.async_syscall_max_workers`.
@@ -249,9 +326,10 @@ pub(crate) struct Limits {
 
 /// What a worker does next.
 pub(crate) enum Next {
-    /// Run chain `.1` of submission `.0`; first, if `.2`, start one more worker of the crew,
-    /// counted as a member already, and report how it went with [`Pool::settle`].
-    Run(Arc<Submission>, usize, bool),
+    /// Run chain `.1` of submission `.0`; first, if `.2` names a role, start one more worker of
+    /// the crew with that role, counted as a member already, and report how it went with
+    /// [`Pool::settle`].
+    Run(Arc<Submission>, usize, Option<Role>),
     /// Handle signals, then ask again.
     Signal,
     /// Become the crew's standby.
@@ -372,7 +450,7 @@ impl Pool {
         state.max_spinning = limits.max_spinning;
         state.max_workers = max_workers;
         let stalled = state.stalled();
-        let claim = chains.min(state.spinning.saturating_sub(state.claimed));
+        let claim = chains.min(state.available().saturating_sub(state.claimed));
         state.claimed += claim;
         let wake = (chains - claim).min(state.idle.saturating_sub(state.woken));
         state.woken += wake;
@@ -451,6 +529,10 @@ impl Pool {
         if standby_failed {
             state.standby = false;
             state.needs_standby = true;
+        } else if submission.is_none() && !state.standby {
+            // A worker that a runner passed work on to could not be started: without a standby
+            // the chains left would wait for a worker to finish, which may never come.
+            state.needs_standby = true;
         }
         let mut taken = None;
         if let Some(at) = submission.and_then(|submission| {
@@ -474,7 +556,7 @@ impl Pool {
         }
         let mut retiring = KVec::new();
         for other in inner.crews.iter_mut() {
-            if other.idle > 0 && !Arc::ptr_eq(&other.crew, crew) {
+            if other.idle + other.spinning > 0 && !Arc::ptr_eq(&other.crew, crew) {
                 other.retire = true;
                 // On allocation failure that crew's idle workers leave on their idle timeout.
                 let _ = retiring.push(other.crew.clone(), GFP_KERNEL);
@@ -511,7 +593,9 @@ impl Pool {
                 return Standby::Exit;
             }
             if state.stalled() {
-                let count = state.queued_chains.saturating_sub(state.woken);
+                let count = state
+                    .queued_chains
+                    .saturating_sub(state.woken + state.claimed);
                 // INVARIANT: Counted in both until `settle()`.
                 state.workers += count;
                 state.starting += count;
@@ -546,8 +630,10 @@ impl Pool {
         };
         if done != 0 {
             state.progress = Instant::now();
+            state.finished();
         }
-        let mut may_spin = true;
+        // Spin only after a chain, not after a wake-up that found nothing.
+        let mut may_spin = done != 0;
         loop {
             let Some(state) = inner.crew(crew) else {
                 return Next::Exit;
@@ -559,12 +645,9 @@ impl Pool {
                 return Next::Standby;
             }
             if let Some((submission, chain)) = state.take_chain() {
-                let (wake, start) = state.pass_on();
+                let pass = state.pass_on();
                 drop(inner);
-                if wake {
-                    crew.work_queued.notify_one();
-                }
-                return Next::Run(submission, chain, start);
+                return Next::Run(submission, chain, pass.act(crew));
             }
             if state.retire {
                 return Next::Exit;
@@ -580,9 +663,9 @@ impl Pool {
                 let Some(state) = inner.crew(crew) else {
                     return Next::Exit;
                 };
-                // INVARIANT: `claimed` stays within `spinning`.
+                // INVARIANT: `claimed` stays within the available workers.
                 state.spinning -= 1;
-                state.claimed = state.claimed.saturating_sub(1).min(state.spinning);
+                state.claimed = state.claimed.saturating_sub(1).min(state.available());
                 continue;
             }
             state.idle += 1;
@@ -603,12 +686,9 @@ impl Pool {
                 CondVarTimeoutResult::Signal { .. } => return Next::Signal,
                 CondVarTimeoutResult::Timeout => {
                     if let Some((submission, chain)) = state.take_chain() {
-                        let (wake, start) = state.pass_on();
+                        let pass = state.pass_on();
                         drop(inner);
-                        if wake {
-                            crew.work_queued.notify_one();
-                        }
-                        return Next::Run(submission, chain, start);
+                        return Next::Run(submission, chain, pass.act(crew));
                     }
                     return Next::Exit;
                 }
@@ -627,9 +707,11 @@ impl Pool {
             return KVec::new();
         };
         let state = &mut inner.crews[pos];
+        if done != 0 {
+            state.finished();
+        }
         state.workers = state.workers.saturating_sub(1);
         state.woken = state.woken.min(state.idle);
-        state.claimed = state.claimed.min(state.spinning);
         if state.workers != 0 {
             return KVec::new();
         }

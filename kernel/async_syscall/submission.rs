@@ -2,6 +2,7 @@
 
 //! A submission: the entries of one async_submit(2) call, their execution and their write-back.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
     alloc::KVVec,
     current,
@@ -231,7 +232,7 @@ impl Submission {
     pub(crate) fn run_batch(&self) -> Result<BatchEnd> {
         let mut written_back = true;
         for chain in 0..self.chains() {
-            match self.run_chain(chain, Runner::Submitter) {
+            match self.run_chain(chain, Runner::Submitter, None) {
                 ChainEnd::Completed(written) => written_back &= written,
                 ChainEnd::Killed => return Err(EINTR),
                 ChainEnd::ExitThread => return Ok(BatchEnd::ExitThread),
@@ -256,7 +257,32 @@ impl Submission {
     ///
     /// Stops early, without completing the rest, when the task gets a fatal signal: the process
     /// is going away.
-    pub(crate) fn run_chain(&self, chain: usize, runner: Runner) -> ChainEnd {
+    ///
+    /// If `finishing` is given, it is raised by one exactly once: just before the chain's last
+    /// completion is published, or when the chain ends without it. A thread that sees that
+    /// completion and submits again then finds the worker counted as about to ask for work.
+    pub(crate) fn run_chain(
+        &self,
+        chain: usize,
+        runner: Runner,
+        finishing: Option<&AtomicUsize>,
+    ) -> ChainEnd {
+        let mut finishing = finishing;
+        let end = self.run_entries(chain, runner, &mut finishing);
+        if let Some(count) = finishing {
+            count.fetch_add(1, Ordering::Release);
+        }
+        end
+    }
+
+    /// The body of [`Submission::run_chain`]: takes `finishing` and raises it before the last
+    /// completion, if the chain gets that far.
+    fn run_entries(
+        &self,
+        chain: usize,
+        runner: Runner,
+        finishing: &mut Option<&AtomicUsize>,
+    ) -> ChainEnd {
         let (first, end) = self.chains[chain];
         let len = end - first;
         // The results of the chain's entries so far, for its feeds: on the stack for short
@@ -309,6 +335,11 @@ impl Submission {
             }
             let result = outcome::user_visible(result);
             results[done] = result;
+            if index + 1 == end {
+                if let Some(count) = finishing.take() {
+                    count.fetch_add(1, Ordering::Release);
+                }
+            }
             written_back &= self.complete(index, result).is_ok();
             // What a user thread runs on its way back to user space: the final `fput()` of a
             // file the entry closed, for one.

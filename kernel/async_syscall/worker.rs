@@ -69,25 +69,25 @@ fn run(pool: &Arc<Pool>, crew: &Arc<Crew>, own: &identity::Words) -> (bool, usiz
         }
         match pool.next(crew, core::mem::take(&mut done)) {
             Next::Run(submission, chain, start_one) => {
-                if start_one {
+                if let Some(role) = start_one {
                     // More chains are queued than workers to take them: start one more before
                     // this chain, which may block, as a clone of this worker, which has the
-                    // crew's identity (checked after each chain). On failure the chains wait
-                    // for a worker that finishes, or for the standby at the worker limit.
-                    let started = start(pool.clone(), crew.clone(), Role::Runner).is_ok();
+                    // crew's identity (checked after each chain). If it cannot be started, the
+                    // crew gets a standby, which starts workers when the crew stalls.
+                    let started = start(pool.clone(), crew.clone(), role).is_ok();
                     let mut orphans = KVec::new();
                     pool.settle(
                         crew,
                         None,
                         usize::from(started),
                         usize::from(!started),
-                        false,
+                        !started && role == Role::Standby,
                         &mut orphans,
                     );
                     cancel(orphans);
                 }
                 done = submission.chain_len(chain);
-                let end = submission.run_chain(chain, Runner::Worker);
+                let end = submission.run_chain(chain, Runner::Worker, Some(crew.finishing()));
                 // The last reference to a submission may go here; dropping it frees memory only.
                 drop(submission);
                 if let ChainEnd::Killed | ChainEnd::ExitThread = end {
