@@ -1848,6 +1848,186 @@ TEST_F_TIMEOUT(async_exec, max_workers_sysctl, 120)
 	EXPECT_EQ(0, write_max_workers_sysctl(old));
 }
 
+/* kernel.async_syscall_worker_spin_us: how long a worker looks for work. */
+#define SPIN_SYSCTL "/proc/sys/kernel/async_syscall_worker_spin_us"
+
+/* Read a numeric sysctl at @path; -1 when it cannot be read. */
+static long read_sysctl(const char *path)
+{
+	char buf[32];
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	return atol(buf);
+}
+
+/* Write a numeric sysctl at @path; 0 or -errno. */
+static int write_sysctl(const char *path, long value)
+{
+	char buf[32];
+	int fd, len, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld\n", value);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Sum of voluntary_ctxt_switches of the process's async_syscall workers. */
+static long worker_sleeps(void)
+{
+	char path[300], line[128];
+	struct dirent *d;
+	long sum = 0, v;
+	DIR *dir;
+	FILE *f;
+
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.' || !async_thread_is_worker(atoi(d->d_name)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1)
+				sum += v;
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
+/* Spin until @e completes, at most @ms: whether it did. */
+static bool spin_done(struct async_syscall_entry *e, long ms)
+{
+	long long deadline = now_ms() + ms;
+
+	while (load_status(e) != STATUS_DONE)
+		if (now_ms() > deadline)
+			return false;
+	return true;
+}
+
+/* Busy-wait @us microseconds. */
+static void busy_us(long us)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000 +
+	       (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
+/*
+ * Two chains, the second submitted 300 us after the first completes: with
+ * the worker spin at 1000 us, the worker takes the second chain without
+ * going to sleep in between; with it off, it has gone to sleep by then.
+ * The range is 0 to 1000.
+ */
+TEST_F_TIMEOUT(async_exec, worker_spins_before_sleeping, 120)
+{
+	long old = read_sysctl(SPIN_SYSCTL), before, n, least[2], most[2];
+	struct async_syscall_entry e[2];
+	int round, spin;
+
+	ASSERT_GE(old, 0) TH_LOG("cannot read %s", SPIN_SYSCTL);
+	EXPECT_EQ(20, old);
+	EXPECT_EQ(-EINVAL, write_sysctl(SPIN_SYSCTL, 1001));
+	EXPECT_EQ(old, read_sysctl(SPIN_SYSCTL));
+
+	for (spin = 0; spin < 2; spin++) {
+		ASSERT_EQ(0, write_sysctl(SPIN_SYSCTL, spin ? 1000 : 0));
+		/* One worker, asleep. */
+		e[0] = ENTRY(__NR_getppid);
+		ASSERT_EQ(1, sys_async(e, 1));
+		ASSERT_TRUE(spin_done(e, DONE_TIMEOUT_MS));
+		usleep(100 * 1000);
+		least[spin] = -1;
+		most[spin] = -1;
+		for (round = 0; round < 5; round++) {
+			before = worker_sleeps();
+			e[0] = ENTRY(__NR_getppid);
+			ASSERT_EQ(1, sys_async(&e[0], 1));
+			ASSERT_TRUE(spin_done(&e[0], DONE_TIMEOUT_MS));
+			busy_us(300);
+			e[1] = ENTRY(__NR_getppid);
+			ASSERT_EQ(1, sys_async(&e[1], 1));
+			ASSERT_TRUE(spin_done(&e[1], DONE_TIMEOUT_MS));
+			EXPECT_EQ(getppid(), e[1].result);
+			/* Past the spin: the worker sleeps again. */
+			usleep(100 * 1000);
+			n = worker_sleeps() - before;
+			if (least[spin] < 0 || n < least[spin])
+				least[spin] = n;
+			if (n > most[spin])
+				most[spin] = n;
+		}
+		ksft_print_msg("spin %s: %ld to %ld worker sleeps for two chains\n",
+			       spin ? "1000 us" : "off", least[spin], most[spin]);
+	}
+	EXPECT_EQ(0, write_sysctl(SPIN_SYSCTL, old));
+	/* Without the spin the worker sleeps between the chains... */
+	EXPECT_GE(most[0], 2);
+	/* ...with it, not (the least of a few rounds: a preempted submitter is late). */
+	EXPECT_EQ(1, least[1]);
+}
+
+/*
+ * Chains that depend on each other, more than the worker limit allows at
+ * once, submitted to a crew with one idle worker: the worker that takes a
+ * chain passes the rest on (here it starts the second worker, then, at the
+ * limit, the standby), and the standby starts a worker for the chain left
+ * once both are blocked. Nothing else is submitted.
+ */
+TEST_F_TIMEOUT(async_exec, pass_on_reaches_the_standby, 120)
+{
+	int old = read_max_workers_sysctl(), p[2];
+	struct async_syscall_entry e[3];
+	char got[2] = { 0, 0 };
+
+	ASSERT_GT(old, 0);
+	EXPECT_EQ(0, wait_workers(0, IDLE_EXIT_MS));
+	ASSERT_EQ(0, write_max_workers_sysctl(2));
+	e[0] = ENTRY(__NR_getppid);
+	ASSERT_EQ(1, sys_async(e, 1));
+	ASSERT_EQ(0, wait_entry(e, DONE_TIMEOUT_MS));
+	usleep(100 * 1000);
+	ASSERT_EQ(1, async_count_workers());
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	e[0] = ENTRY(__NR_read, p[0], PTR(&got[0]), 1);
+	e[1] = ENTRY(__NR_read, p[0], PTR(&got[1]), 1);
+	e[2] = ENTRY(__NR_write, p[1], PTR("xy"), 2);
+	ASSERT_EQ(3, sys_async(e, 3)) TH_LOG("async_submit: %s",
+					     strerror(errno));
+	ASSERT_TRUE(all_done(_metadata, e, 3, 3 * DONE_TIMEOUT_MS));
+	EXPECT_EQ(1, e[0].result);
+	EXPECT_EQ(1, e[1].result);
+	EXPECT_EQ(2, e[2].result);
+	EXPECT_EQ('x' + 'y', got[0] + got[1]);
+	close(p[0]);
+	close(p[1]);
+	EXPECT_EQ(0, write_max_workers_sysctl(old));
+}
+
 int main(int argc, char **argv)
 {
 	/*
