@@ -20,6 +20,9 @@ struct signal_struct;
 void async_syscall_identity(u64 id[ASYNC_SYSCALL_IDENTITY_WORDS]);
 void async_syscall_forward_signals(void);
 void async_syscall_end_process(void);
+int async_syscall_mark_pending(void __user *entries, unsigned int nr,
+			       size_t entry_size);
+int async_syscall_complete(void __user *entry, s64 result);
 
 /* Implemented in Rust, called by the C entry point. */
 long async_syscall_submit(void **slot, unsigned int max_workers,

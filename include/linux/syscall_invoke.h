@@ -11,6 +11,7 @@ struct task_struct;
 #define SYSCALL_CALL_DONE	 0	/* it ran, or a gate gave its result */
 #define SYSCALL_CALL_KILLED	 1	/* not run: current is being killed */
 #define SYSCALL_CALL_EXIT_THREAD 2	/* not run: unwind, then do_exit(SIGSYS) */
+#define SYSCALL_CALL_INTERCEPTED 3	/* not run: a tracer or a dispatcher is on */
 
 #ifdef CONFIG_ARCH_HAS_SYSCALL_INVOKE
 void syscall_site_current(struct pt_regs *site);

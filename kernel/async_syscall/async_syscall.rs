@@ -17,6 +17,7 @@
 //! - `outcome`: how a system call's return value becomes an entry's result;
 //! - `signal`: signals that an entry sends to the worker that runs it;
 //! - `submission`: the entries of one call, their execution and their write-back;
+//! - `status`: the status word of an entry: pending at submission, then completion;
 //! - `pool`: the crews of workers of a process and the chains queued for them;
 //! - `worker`: the loop of one worker thread;
 //! - `slot`: where a process keeps its pool.
@@ -38,6 +39,7 @@ mod policy;
 mod pool;
 mod signal;
 mod slot;
+mod status;
 mod submission;
 mod worker;
 

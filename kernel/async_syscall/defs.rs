@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/uapi/linux/async_syscall.h`](srctree/include/uapi/linux/async_syscall.h)
 
-use core::mem::{offset_of, size_of};
+use core::mem::size_of;
 use kernel::{transmute::FromBytes, uapi};
 
 /// Number of argument slots of a system call.
@@ -26,16 +26,6 @@ pub(crate) const ENTRY_FEED: [u32; FEEDS] = [
 pub(crate) const ENTRY_KNOWN_FLAGS: u32 =
     ENTRY_LINK | uapi::ASYNC_SYSCALL_ENTRY_FEED0 | uapi::ASYNC_SYSCALL_ENTRY_FEED1;
 
-/// Status of an entry whose result is valid.
-pub(crate) const STATUS_DONE: u32 = uapi::ASYNC_SYSCALL_STATUS_DONE;
-
-/// Status bit of a word that a thread sleeps on: its completion makes a futex wake.
-pub(crate) const STATUS_WAITERS: u32 = uapi::ASYNC_SYSCALL_STATUS_WAITERS;
-
-// Clearing every bit but the waiters bit makes a word pending.
-const _: () = assert!(uapi::ASYNC_SYSCALL_STATUS_PENDING == 0);
-const _: () = assert!(STATUS_DONE & STATUS_WAITERS == 0);
-
 /// Run the entries in the calling thread.
 pub(crate) const SUBMIT_BATCH: u32 = uapi::ASYNC_SUBMIT_BATCH;
 
@@ -48,12 +38,6 @@ pub(crate) const MAX_ENTRIES: u32 = uapi::ASYNC_SUBMIT_MAX_ENTRIES;
 /// Size of the entry this kernel knows.
 pub(crate) const ENTRY_SIZE_VER0: usize = uapi::ASYNC_SYSCALL_ENTRY_SIZE_VER0 as usize;
 
-/// Offset of `result` in an entry.
-pub(crate) const RESULT_OFFSET: usize = offset_of!(uapi::async_syscall_entry, result);
-
-/// Offset of `status` in an entry.
-pub(crate) const STATUS_OFFSET: usize = offset_of!(uapi::async_syscall_entry, status);
-
 /// A `struct async_syscall_entry` as user space wrote it, not yet checked.
 #[repr(transparent)]
 pub(crate) struct EntryDesc(pub(crate) uapi::async_syscall_entry);
@@ -64,4 +48,3 @@ unsafe impl FromBytes for EntryDesc {}
 
 const _: () = assert!(size_of::<EntryDesc>() == ENTRY_SIZE_VER0);
 const _: () = assert!(size_of::<uapi::async_syscall_feed>() * FEEDS == 16);
-const _: () = assert!(STATUS_OFFSET % 4 == 0);

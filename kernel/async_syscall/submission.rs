@@ -6,13 +6,9 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
     alloc::KVVec,
     current,
-    futex::{self, AtomicOp},
     page::PAGE_SIZE,
     prelude::*,
-    sync::{
-        aref::ARef,
-        barrier::{smp_mb, Write},
-    },
+    sync::aref::ARef,
     syscall,
     task::Task,
     uaccess::{UserPtr, UserSlice, UserSliceReader},
@@ -20,14 +16,11 @@ use kernel::{
 };
 
 use crate::{
-    defs::{
-        EntryDesc, ENTRY_SIZE_VER0, MAX_ENTRIES, RESULT_OFFSET, STATUS_DONE, STATUS_OFFSET,
-        STATUS_WAITERS,
-    },
+    defs::{EntryDesc, ENTRY_SIZE_VER0, MAX_ENTRIES},
     entry::Entry,
     outcome,
     policy::{self, Mode},
-    signal,
+    signal, status,
 };
 
 /// The thread that runs a chain.
@@ -204,18 +197,10 @@ impl Submission {
     /// Makes every entry's status word `ASYNC_SYSCALL_STATUS_PENDING`, keeping
     /// `ASYNC_SYSCALL_STATUS_WAITERS` where a thread set it to sleep on the word already.
     ///
-    /// Each word is cleared with one atomic operation, so that a waiter setting the bit at the
-    /// same time is never undone. This also proves that the array is writable before anything
-    /// runs: `EFAULT` otherwise.
+    /// This also proves that the array is writable before anything runs: `EFAULT` otherwise.
     pub(crate) fn mark_pending(&self) -> Result {
-        for index in 0..self.entries.len() {
-            futex::atomic_op(
-                self.field(index, STATUS_OFFSET),
-                AtomicOp::AndNot,
-                !STATUS_WAITERS,
-            )?;
-        }
-        Ok(())
+        // At most `MAX_ENTRIES` entries (type invariants), so the count fits.
+        status::mark_pending(self.user, self.entries.len() as u32, self.entry_size)
     }
 
     /// Runs every chain in order in the calling thread.
@@ -340,10 +325,9 @@ impl Submission {
                     count.fetch_add(1, Ordering::Release);
                 }
             }
+            // The task work that a user thread runs on its way back to user space (the final
+            // `fput()` of a file the entry closed, for one) ran at the end of the call.
             written_back &= self.complete(index, result).is_ok();
-            // What a user thread runs on its way back to user space: the final `fput()` of a
-            // file the entry closed, for one.
-            user_worker::run_task_work();
         }
         ChainEnd::Completed(written_back)
     }
@@ -447,11 +431,6 @@ impl Submission {
     /// `nr` must be the number of an entry that passed the refusal policy, or `restart_syscall`
     /// for a restart block the current thread just got.
     fn call(&self, nr: u32, args: &syscall::Args, runner: Runner) -> Ran {
-        // A tracer or a dispatcher would have seen the direct call. The submission was refused
-        // for that; this catches a task intercepted since, in the middle of a batch.
-        if runner == Runner::Submitter && syscall::current_is_intercepted() {
-            return Ran::Done(outcome::intercepted());
-        }
         // SAFETY: This runs in a user task of the submitting process, in process context with no
         // locks held: the submitter in its async_submit(2) call, whose audit context the C entry
         // point set aside for a batch, or one of its workers cloned from it, between entries.
@@ -465,33 +444,21 @@ impl Submission {
             // Only the submitting thread can be told to end itself: it made the call.
             syscall::End::ExitThread if runner == Runner::Submitter => Ran::ExitThread,
             syscall::End::ExitThread => Ran::Killed,
+            // A tracer or a dispatcher would have seen the direct call. The submission was
+            // refused for that; this is a submitter intercepted since, in the middle of a batch.
+            syscall::End::Intercepted => Ran::Done(outcome::intercepted()),
         }
     }
 
     /// Writes entry `index`'s result, then its status word, then wakes the futex waiters on the
     /// word if a thread said it sleeps there.
-    ///
-    /// Ordering: the result is published before the status (`smp_wmb()`): a thread that reads
-    /// `ASYNC_SYSCALL_STATUS_DONE` with acquire semantics also reads the result. The status is
-    /// exchanged with one atomic operation, which either sees the waiters bit that a thread set
-    /// before it sleeps, and wakes it, or comes first, and then that thread's compare-and-swap
-    /// fails on `DONE` and it does not sleep. No waiter is lost, and no wake is made without one.
     fn complete(&self, index: usize, result: isize) -> Result {
-        let mut writer = UserSlice::new(self.field(index, RESULT_OFFSET), 8).writer();
-        writer.write(&(result as i64))?;
-        smp_mb(Write);
-        let status = self.field(index, STATUS_OFFSET);
-        let old = futex::atomic_op(status, AtomicOp::Set, STATUS_DONE)?;
-        if old & STATUS_WAITERS != 0 {
-            futex::wake_private(status, u32::MAX >> 1)?;
-        }
-        Ok(())
+        status::complete(self.entry(index), result)
     }
 
-    /// The user address of the field at `offset` of entry `index`.
-    fn field(&self, index: usize, offset: usize) -> UserPtr {
-        self.user
-            .wrapping_byte_add(index * self.entry_size + offset)
+    /// The user address of entry `index`.
+    fn entry(&self, index: usize) -> UserPtr {
+        self.user.wrapping_byte_add(index * self.entry_size)
     }
 }
 

@@ -11,6 +11,7 @@
 #include <linux/cgroup.h>
 #include <linux/cpumask.h>
 #include <linux/cred.h>
+#include <linux/futex.h>
 #include <linux/init.h>
 #include <linux/jhash.h>
 #include <linux/mempolicy.h>
@@ -20,6 +21,7 @@
 #include <linux/seccomp.h>
 #include <linux/syscalls.h>
 #include <linux/sysctl.h>
+#include <linux/uaccess.h>
 #ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
 #include <asm/pkru.h>
 #endif
@@ -121,6 +123,75 @@ static bool async_syscall_allowed(void)
 		return true;
 	group = make_kgid(&init_user_ns, READ_ONCE(async_syscall_group));
 	return gid_valid(group) && in_group_p(group);
+}
+
+/**
+ * async_syscall_mark_pending - make the status words of a submission pending
+ * @entries: the user's array of entries
+ * @nr: the number of entries
+ * @entry_size: the distance between two entries, in bytes
+ *
+ * Clears every bit of each entry's status word but
+ * %ASYNC_SYSCALL_STATUS_WAITERS, with one atomic operation per word, so that
+ * a thread that set the bit to sleep on the word keeps it, even while the
+ * word is being cleared.
+ *
+ * Return: 0; -EFAULT if a word cannot be written (the words before it were
+ * cleared); -EINTR if a fatal signal arrived while a fault was resolved.
+ */
+int async_syscall_mark_pending(void __user *entries, unsigned int nr,
+			       size_t entry_size)
+{
+	size_t off = offsetof(struct async_syscall_entry, status);
+	unsigned int i;
+	u32 old;
+	int ret;
+
+	for (i = 0; i < nr; i++, off += entry_size) {
+		ret = futex_atomic_op_user(entries + off, FUTEX_OP_ANDN,
+					   ~ASYNC_SYSCALL_STATUS_WAITERS, &old);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * async_syscall_complete - complete an entry
+ * @entry: the entry, in the user's array
+ * @result: its result
+ *
+ * Writes @result, then makes the status word exactly
+ * %ASYNC_SYSCALL_STATUS_DONE with one atomic exchange, and wakes the word's
+ * private futex waiters if the word had %ASYNC_SYSCALL_STATUS_WAITERS set.
+ *
+ * The result is published before the status (smp_wmb()): a thread that
+ * reads DONE with acquire semantics reads the result. A waiter sets the bit
+ * with a compare-and-swap before it sleeps; the swap and the exchange are
+ * atomic operations on one word, so either the exchange sees the bit and
+ * wakes the waiter, or the swap fails on DONE and the waiter does not sleep.
+ * No waiter is missed, and nobody waiting costs no FUTEX_WAKE.
+ *
+ * Return: 0, or -EFAULT if the entry cannot be written, -EINTR on a fatal
+ * signal while a fault was resolved.
+ */
+int async_syscall_complete(void __user *entry, s64 result)
+{
+	struct async_syscall_entry __user *e = entry;
+	u32 old;
+	int ret;
+
+	if (put_user(result, &e->result))
+		return -EFAULT;
+	smp_wmb();
+	ret = futex_atomic_op_user(&e->status, FUTEX_OP_SET,
+				   ASYNC_SYSCALL_STATUS_DONE, &old);
+	if (ret)
+		return ret;
+	if (old & ASYNC_SYSCALL_STATUS_WAITERS)
+		do_futex(&e->status, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX,
+			 NULL, NULL, 0, 0);
+	return 0;
 }
 
 /* Flags of a task that decide how its system calls behave. */

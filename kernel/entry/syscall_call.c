@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <linux/syscall_invoke.h>
+#include <linux/task_work.h>
 
 /**
  * syscall_site_current - record where the current system call was made
@@ -66,8 +67,11 @@ static void syscall_call_exit(struct pt_regs *regs, unsigned long work)
  * filters; the sys_enter tracepoints; audit, in current's audit context,
  * which must be unused; then the exit work: audit, the sys_exit
  * tracepoints. A call that seccomp skips fires sys_exit only, as directly.
- * Ptrace and syscall user dispatch do not see the call: the caller refuses
- * to make calls for a task that syscall_entry_intercepted(). On a user
+ * Ptrace and syscall user dispatch do not see the call: a call for current
+ * itself is not made when syscall_entry_intercepted() (%EPERM), and the
+ * caller does not hand calls to a worker for such a task. Then the task
+ * work that the way back to user space would run is run, before the result
+ * is returned (the final fput() of a file the call closed). On a user
  * worker, the task's own frame shows the call while it runs, for
  * /proc/<tid>/syscall, a seccomp user notification supervisor and a core
  * dump.
@@ -89,6 +93,10 @@ long syscall_call(const struct pt_regs *site, struct task_struct *caller,
 	int i;
 
 	*end = SYSCALL_CALL_DONE;
+	if (unlikely(caller == current && syscall_entry_intercepted())) {
+		*end = SYSCALL_CALL_INTERCEPTED;
+		return -EPERM;
+	}
 	regs = *site;
 	syscall_set_nr(current, &regs, nr);
 	syscall_set_arguments(current, &regs, args);
@@ -146,6 +154,11 @@ out:
 	    WARN(irqs_disabled(), "syscall %lu left IRQs disabled", nr))
 		local_irq_enable();
 	lockdep_sys_exit();
+	/* As on the way back to user space. */
+	if (unlikely(test_thread_flag(TIF_NOTIFY_SIGNAL)))
+		clear_notify_signal();
+	if (unlikely(task_work_pending(current)))
+		task_work_run();
 	cond_resched();
 	return ret;
 }

@@ -48,6 +48,10 @@ pub enum End {
     /// Unwind to the system call that made it, which must end the thread with
     /// `do_exit(SIGSYS)`.
     ExitThread,
+    /// The call was not made: it is for the current task, which a ptrace tracer
+    /// (`PTRACE_SYSCALL`, `PTRACE_SYSEMU`) or syscall user dispatch would intercept as a direct
+    /// call, and they cannot see this one.
+    Intercepted,
 }
 
 /// Makes system call `nr` with `args` as if `caller` had made it directly from `site`.
@@ -56,8 +60,11 @@ pub enum End {
 /// filters, including filters it installed after the current task was cloned from it), the
 /// `sys_enter`/`sys_exit` tracepoints and audit, with a register frame that is `site`'s but for
 /// the number, the arguments and the result. A number out of range returns `-ENOSYS`, as from
-/// user space. Ptrace and syscall user dispatch do not see the call: do not make calls for a
-/// task for which [`current_is_intercepted`] is `true`.
+/// user space. Ptrace and syscall user dispatch do not see the call: a call for the current task
+/// itself is not made when [`current_is_intercepted`] is `true` ([`End::Intercepted`]), and a
+/// worker must not be handed calls for a task for which it is. Then the task work that the way
+/// back to user space would run is run (the final `fput()` of a file the call closed, say), and
+/// a pending `TIF_NOTIFY_SIGNAL` cleared, before the result is returned.
 ///
 /// # Safety
 ///
@@ -88,6 +95,7 @@ pub unsafe fn call(site: &Site, caller: &Task, nr: u32, args: &Args) -> End {
     match end as u32 {
         bindings::SYSCALL_CALL_KILLED => End::Killed,
         bindings::SYSCALL_CALL_EXIT_THREAD => End::ExitThread,
+        bindings::SYSCALL_CALL_INTERCEPTED => End::Intercepted,
         _ => End::Done(result),
     }
 }
