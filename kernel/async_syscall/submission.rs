@@ -2,7 +2,10 @@
 
 //! A submission: the entries of one async_submit(2) call, their execution and their write-back.
 
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::{
+    mem::MaybeUninit,
+    sync::atomic::{AtomicUsize, Ordering},
+};
 use kernel::{
     alloc::KVVec,
     current,
@@ -41,6 +44,9 @@ const MAX_NOTIFY_RESTARTS: u32 = 16;
 
 /// The longest chain whose results are kept on the stack while it runs.
 const CHAIN_RESULTS_ON_STACK: usize = 16;
+
+/// How many entries of the size this kernel knows are copied from user space at once.
+const COPY_CHUNK: usize = 4;
 
 /// How a chain ended.
 pub(crate) enum ChainEnd {
@@ -145,19 +151,42 @@ impl Submission {
         // Room for the most chains there can be: no reallocation while they are found.
         let mut chains = KVVec::with_capacity(count, GFP_KERNEL_ACCOUNT)?;
         let mut chain_start = 0;
-        for index in 0..count {
-            let desc: EntryDesc = reader.read()?;
-            skip_zero_tail(&mut reader, entry_size - ENTRY_SIZE_VER0)?;
-            let entry = Entry::from_desc(&desc.0, index, chain_start)?;
-            // An entry with feeds is checked again once they are known, before it runs.
-            if entry.feeds().next().is_none() {
-                policy::check(entry.nr(), entry.args(), mode)?;
+        let mut index = 0;
+        while index < count {
+            // Entries of the size this kernel knows are copied a few at a time: fewer calls into
+            // the copy routine. The copy is still the only one: what runs is what was checked.
+            let mut chunk = [const { MaybeUninit::<EntryDesc>::uninit() }; COPY_CHUNK];
+            let n = if entry_size == ENTRY_SIZE_VER0 {
+                (count - index).min(COPY_CHUNK)
+            } else {
+                1
+            };
+            if n == COPY_CHUNK {
+                let descs: [EntryDesc; COPY_CHUNK] = reader.read()?;
+                for (slot, desc) in chunk.iter_mut().zip(descs) {
+                    slot.write(desc);
+                }
+            } else {
+                for slot in chunk.iter_mut().take(n) {
+                    slot.write(reader.read()?);
+                    skip_zero_tail(&mut reader, entry_size - ENTRY_SIZE_VER0)?;
+                }
             }
-            if !entry.links_next() {
-                chains.push((chain_start, index + 1), GFP_KERNEL_ACCOUNT)?;
-                chain_start = index + 1;
+            for slot in chunk.iter().take(n) {
+                // SAFETY: The first `n` slots were written above.
+                let desc = unsafe { slot.assume_init_ref() };
+                let entry = Entry::from_desc(&desc.0, index, chain_start)?;
+                // An entry with feeds is checked again once they are known, before it runs.
+                if entry.feeds().next().is_none() {
+                    policy::check(entry.nr(), entry.args(), mode)?;
+                }
+                if !entry.links_next() {
+                    chains.push((chain_start, index + 1), GFP_KERNEL_ACCOUNT)?;
+                    chain_start = index + 1;
+                }
+                entries.push(entry, GFP_KERNEL_ACCOUNT)?;
+                index += 1;
             }
-            entries.push(entry, GFP_KERNEL_ACCOUNT)?;
         }
         if chain_start != count {
             // The last entry links to an entry that does not exist.
@@ -287,11 +316,12 @@ impl Submission {
             &mut on_heap[..]
         };
         let mut written_back = true;
+        let task = current!();
         for index in first..end {
             // One check for the common case: a fatal signal, a signal and task work that asked
             // to run (`TIF_NOTIFY_SIGNAL`) all make `signal_pending()` true.
-            if current!().signal_pending() {
-                if current!().fatal_signal_pending() {
+            if task.signal_pending() {
+                if task.fatal_signal_pending() {
                     return ChainEnd::Killed;
                 }
                 // A signal for the submitting thread: return to user space to take it, as a
@@ -299,7 +329,7 @@ impl Submission {
                 // itself). Task work that asked to run is not a signal: it runs here.
                 if runner == Runner::Submitter && index != 0 {
                     user_worker::run_task_work();
-                    if current!().signal_pending() {
+                    if task.signal_pending() {
                         return ChainEnd::Interrupted(index, 0);
                     }
                 }
@@ -314,7 +344,7 @@ impl Submission {
             // a restart code cannot restart anything: it is reported as `-EINTR`.)
             if runner == Runner::Submitter
                 && outcome::is_restart(result)
-                && current!().signal_pending()
+                && task.signal_pending()
             {
                 return ChainEnd::Interrupted(index, result);
             }
