@@ -77,6 +77,7 @@ pub enum End {
 /// - `nr` must not be a system call that never returns (such as `exit`), that replaces or acts on
 ///   the calling thread's user register state, signal frame or thread-local user state (such as
 ///   `rt_sigreturn`, `clone`, `execve` or `arch_prctl`), or that would run this function again.
+#[inline]
 pub unsafe fn call(site: &Site, caller: &Task, nr: u32, args: &Args) -> End {
     let mut end = 0;
     // SAFETY: `site` is a whole frame and `args` points to six valid `usize`s, which is what the
@@ -103,6 +104,7 @@ pub unsafe fn call(site: &Site, caller: &Task, nr: u32, args: &Args) -> End {
 /// Returns whether a system call made directly by the current task would stop for a ptrace
 /// tracer (`PTRACE_SYSCALL`, `PTRACE_SYSEMU`) or be dispatched to user space (syscall user
 /// dispatch) before it runs.
+#[inline]
 pub fn current_is_intercepted() -> bool {
     // SAFETY: The function only reads the current task's system call work flags.
     unsafe { bindings::syscall_entry_intercepted() }
