@@ -342,10 +342,7 @@ impl Submission {
             };
             // Interrupted by a signal that the submitting thread must take first. (Without one,
             // a restart code cannot restart anything: it is reported as `-EINTR`.)
-            if runner == Runner::Submitter
-                && outcome::is_restart(result)
-                && task.signal_pending()
-            {
+            if runner == Runner::Submitter && outcome::is_restart(result) && task.signal_pending() {
                 return ChainEnd::Interrupted(index, result);
             }
             let result = outcome::user_visible(result);

@@ -183,6 +183,7 @@ int async_syscall_complete(void __user *entry, s64 result)
 
 	if (put_user(result, &e->result))
 		return -EFAULT;
+	/* Pairs with the waiter's acquire load of DONE: the result first. */
 	smp_wmb();
 	ret = futex_atomic_op_user(&e->status, FUTEX_OP_SET,
 				   ASYNC_SYSCALL_STATUS_DONE, &old);

@@ -787,8 +787,8 @@ TEST_F(async_submit, waiters_bit_kept_from_before_submit)
 	start_waiter(_metadata, &w, &thread, &e.status, false, STATUS_WAITERS,
 		     WOKEN_TIMEOUT_MS);
 
-	ASSERT_EQ(1, sys_async(&e, 1)) TH_LOG("async_submit: %s",
-					     strerror(errno));
+	ASSERT_EQ(1, sys_async(&e, 1))
+		TH_LOG("async_submit: %s", strerror(errno));
 	EXPECT_EQ(STATUS_PENDING | STATUS_WAITERS, load_status(&e))
 		TH_LOG("the submission did not keep the bit");
 	usleep(50 * 1000);
@@ -864,10 +864,12 @@ TEST_F(async_submit, status_exactly_done)
 static const __u32 garbage_before[] = {
 	0x12345678, STATUS_DONE, 0x7fffffff, 0x80000001, 0xffffffff,
 };
+
 static const __u32 garbage_blocked[] = {
 	STATUS_PENDING, STATUS_PENDING, STATUS_PENDING,
 	STATUS_PENDING | STATUS_WAITERS, STATUS_PENDING | STATUS_WAITERS,
 };
+
 #define NR_GARBAGE	ARRAY_SIZE(garbage_before)
 
 /*
