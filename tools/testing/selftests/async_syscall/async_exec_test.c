@@ -176,14 +176,14 @@ static long cpulist_count(const char *s)
 /* The most workers a process may have: max(8, 4 * possible CPUs). */
 #define MAX_WORKERS_SYSCTL "/proc/sys/kernel/async_syscall_max_workers"
 
-/* Read kernel.async_syscall_max_workers; -1 when it cannot be read. */
-static int read_max_workers_sysctl(void)
+/* Read a numeric sysctl at @path; -1 when it cannot be read. */
+static long read_sysctl(const char *path)
 {
 	char buf[32];
 	ssize_t len;
 	int fd;
 
-	fd = open(MAX_WORKERS_SYSCTL, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	len = read(fd, buf, sizeof(buf) - 1);
@@ -191,23 +191,35 @@ static int read_max_workers_sysctl(void)
 	if (len <= 0)
 		return -1;
 	buf[len] = '\0';
-	return atoi(buf);
+	return atol(buf);
+}
+
+/* Write a numeric sysctl at @path; 0 or -errno. */
+static int write_sysctl(const char *path, long value)
+{
+	char buf[32];
+	int fd, len, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld\n", value);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Read kernel.async_syscall_max_workers; -1 when it cannot be read. */
+static int read_max_workers_sysctl(void)
+{
+	return read_sysctl(MAX_WORKERS_SYSCTL);
 }
 
 /* Write kernel.async_syscall_max_workers; returns 0 or -errno. */
 static int write_max_workers_sysctl(int value)
 {
-	char buf[32];
-	int fd, len, ret = 0;
-
-	fd = open(MAX_WORKERS_SYSCTL, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%d\n", value);
-	if (write(fd, buf, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return write_sysctl(MAX_WORKERS_SYSCTL, value);
 }
 
 /* The default of kernel.async_syscall_max_workers: 4 per possible CPU, >= 8. */
@@ -1850,40 +1862,6 @@ TEST_F_TIMEOUT(async_exec, max_workers_sysctl, 120)
 
 /* kernel.async_syscall_worker_spin_us: how long a worker looks for work. */
 #define SPIN_SYSCTL "/proc/sys/kernel/async_syscall_worker_spin_us"
-
-/* Read a numeric sysctl at @path; -1 when it cannot be read. */
-static long read_sysctl(const char *path)
-{
-	char buf[32];
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	return atol(buf);
-}
-
-/* Write a numeric sysctl at @path; 0 or -errno. */
-static int write_sysctl(const char *path, long value)
-{
-	char buf[32];
-	int fd, len, ret = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%ld\n", value);
-	if (write(fd, buf, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 /* Sum of voluntary_ctxt_switches of the process's async_syscall workers. */
 static long worker_sleeps(void)

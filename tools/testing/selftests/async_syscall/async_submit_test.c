@@ -698,6 +698,26 @@ static void complete_pipe_read(struct __test_metadata *_metadata, int p[2],
 }
 
 /*
+ * The end of a woken-waiter test: waiter @w woke within WOKEN_WITHIN_MS of
+ * the write at @written, saw DONE, and the pipe read of @e into @buf
+ * completed; closes the pipe @p.
+ */
+static void expect_woken_read(struct __test_metadata *_metadata,
+			      const struct futex_waiter *w,
+			      const struct timespec *written,
+			      struct async_syscall_entry *e, char buf,
+			      int p[2])
+{
+	EXPECT_LT(ms_between(written, &w->woke), WOKEN_WITHIN_MS);
+	EXPECT_EQ(STATUS_DONE, w->seen);
+	EXPECT_EQ(STATUS_DONE, load_status(e));
+	EXPECT_EQ(1, e->result);
+	EXPECT_EQ('w', buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
  * A thread sleeping on a pending status without the waiters bit (a raw
  * FUTEX_WAIT_PRIVATE on PENDING) is not woken by the completion: the
  * kernel skips the wake. It sleeps until its timeout.
@@ -758,13 +778,7 @@ TEST_F(async_submit, waiter_with_bit_woken)
 
 	EXPECT_TRUE(w.ret == 0 || w.err == EAGAIN)
 		TH_LOG("futex wait: %s", strerror(w.err));
-	EXPECT_LT(ms_between(&written, &w.woke), WOKEN_WITHIN_MS);
-	EXPECT_EQ(STATUS_DONE, w.seen);
-	EXPECT_EQ(STATUS_DONE, load_status(&e));
-	EXPECT_EQ(1, e.result);
-	EXPECT_EQ('w', buf);
-	close(p[0]);
-	close(p[1]);
+	expect_woken_read(_metadata, &w, &written, &e, buf, p);
 }
 
 /*
@@ -801,13 +815,7 @@ TEST_F(async_submit, waiters_bit_kept_from_before_submit)
 	EXPECT_EQ(0, w.ret) TH_LOG("futex wait: %s", strerror(w.err));
 	EXPECT_GE(ms_between(&written, &w.woke), 0)
 		TH_LOG("woken before the entry could complete");
-	EXPECT_LT(ms_between(&written, &w.woke), WOKEN_WITHIN_MS);
-	EXPECT_EQ(STATUS_DONE, w.seen);
-	EXPECT_EQ(STATUS_DONE, load_status(&e));
-	EXPECT_EQ(1, e.result);
-	EXPECT_EQ('w', buf);
-	close(p[0]);
-	close(p[1]);
+	expect_woken_read(_metadata, &w, &written, &e, buf, p);
 }
 
 /*
