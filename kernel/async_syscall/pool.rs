@@ -210,10 +210,17 @@ impl CrewState {
         self.spinning + self.crew.finishing.load(Ordering::Acquire)
     }
 
-    /// After a worker took a chain: if chains are still queued that no woken, spinning or
-    /// finishing worker is counted on for, counts on one more worker for one of them, and
-    /// returns what the caller must do for it.
-    fn pass_on(&mut self) -> PassOn {
+    /// Takes the next queued chain for a worker, and passes on the work left (see
+    /// [`CrewState::pass_on`]).
+    fn take_next(&mut self) -> Option<(Arc<Submission>, usize, PassOn)> {
+        let (submission, chain) = self.take_chain()?;
+        Some((submission, chain, self.pass_on(true)))
+    }
+
+    /// If chains are still queued that no woken, spinning or finishing worker is counted on for,
+    /// counts on one more worker for one of them, and returns what the caller must do for it.
+    /// Only a worker of the crew that goes on running (`may_start`) is asked to start one.
+    fn pass_on(&mut self, may_start: bool) -> PassOn {
         if self.queued_chains <= self.woken + self.claimed {
             return PassOn::Nothing;
         }
@@ -226,6 +233,9 @@ impl CrewState {
             // INVARIANT: `woken` stays within `idle`.
             self.woken += 1;
             return PassOn::Wake;
+        }
+        if !may_start {
+            return PassOn::Nothing;
         }
         if self.workers < self.max_workers {
             // INVARIANT: Counted in both until `settle()`.
@@ -442,8 +452,8 @@ impl Pool {
             },
             GFP_KERNEL_ACCOUNT,
         )?;
-        // INVARIANT: The submission's chains were queued; `claimed` stays within `spinning`
-        // and `woken` within `idle`.
+        // INVARIANT: The submission's chains were queued; `claimed` stays within the available
+        // workers and `woken` within `idle`.
         state.set_queued(state.queued_chains + chains);
         state.retire = false;
         state.spin = limits.spin;
@@ -644,8 +654,7 @@ impl Pool {
                 state.standby = true;
                 return Next::Standby;
             }
-            if let Some((submission, chain)) = state.take_chain() {
-                let pass = state.pass_on();
+            if let Some((submission, chain, pass)) = state.take_next() {
                 drop(inner);
                 return Next::Run(submission, chain, pass.act(crew));
             }
@@ -685,8 +694,7 @@ impl Pool {
                 CondVarTimeoutResult::Woken { .. } => continue,
                 CondVarTimeoutResult::Signal { .. } => return Next::Signal,
                 CondVarTimeoutResult::Timeout => {
-                    if let Some((submission, chain)) = state.take_chain() {
-                        let pass = state.pass_on();
+                    if let Some((submission, chain, pass)) = state.take_next() {
                         drop(inner);
                         return Next::Run(submission, chain, pass.act(crew));
                     }
@@ -713,6 +721,11 @@ impl Pool {
         state.workers = state.workers.saturating_sub(1);
         state.woken = state.woken.min(state.idle);
         if state.workers != 0 {
+            // A submission may have counted on this worker, finishing or spinning, for a chain:
+            // another spinning or idle one takes it over.
+            let pass = state.pass_on(false);
+            drop(inner);
+            pass.act(crew);
             return KVec::new();
         }
         inner.remove_crew(pos)

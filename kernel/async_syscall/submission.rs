@@ -2,10 +2,7 @@
 
 //! A submission: the entries of one async_submit(2) call, their execution and their write-back.
 
-use core::{
-    mem::MaybeUninit,
-    sync::atomic::{AtomicUsize, Ordering},
-};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
     alloc::KVVec,
     current,
@@ -151,41 +148,35 @@ impl Submission {
         // Room for the most chains there can be: no reallocation while they are found.
         let mut chains = KVVec::with_capacity(count, GFP_KERNEL_ACCOUNT)?;
         let mut chain_start = 0;
-        let mut index = 0;
-        while index < count {
+        let mut take = |desc: &EntryDesc| -> Result {
+            let index = entries.len();
+            let entry = Entry::from_desc(&desc.0, index, chain_start)?;
+            // An entry with feeds is checked again once they are known, before it runs.
+            if entry.feeds().next().is_none() {
+                policy::check(entry.nr(), entry.args(), mode)?;
+            }
+            if !entry.links_next() {
+                chains.push((chain_start, index + 1), GFP_KERNEL_ACCOUNT)?;
+                chain_start = index + 1;
+            }
+            entries.push(entry, GFP_KERNEL_ACCOUNT)?;
+            Ok(())
+        };
+        let mut left = count;
+        while left > 0 {
             // Entries of the size this kernel knows are copied a few at a time: fewer calls into
             // the copy routine. The copy is still the only one: what runs is what was checked.
-            let mut chunk = [const { MaybeUninit::<EntryDesc>::uninit() }; COPY_CHUNK];
-            let n = if entry_size == ENTRY_SIZE_VER0 {
-                (count - index).min(COPY_CHUNK)
-            } else {
-                1
-            };
-            if n == COPY_CHUNK {
+            if entry_size == ENTRY_SIZE_VER0 && left >= COPY_CHUNK {
                 let descs: [EntryDesc; COPY_CHUNK] = reader.read()?;
-                for (slot, desc) in chunk.iter_mut().zip(descs) {
-                    slot.write(desc);
+                for desc in &descs {
+                    take(desc)?;
                 }
+                left -= COPY_CHUNK;
             } else {
-                for slot in chunk.iter_mut().take(n) {
-                    slot.write(reader.read()?);
-                    skip_zero_tail(&mut reader, entry_size - ENTRY_SIZE_VER0)?;
-                }
-            }
-            for slot in chunk.iter().take(n) {
-                // SAFETY: The first `n` slots were written above.
-                let desc = unsafe { slot.assume_init_ref() };
-                let entry = Entry::from_desc(&desc.0, index, chain_start)?;
-                // An entry with feeds is checked again once they are known, before it runs.
-                if entry.feeds().next().is_none() {
-                    policy::check(entry.nr(), entry.args(), mode)?;
-                }
-                if !entry.links_next() {
-                    chains.push((chain_start, index + 1), GFP_KERNEL_ACCOUNT)?;
-                    chain_start = index + 1;
-                }
-                entries.push(entry, GFP_KERNEL_ACCOUNT)?;
-                index += 1;
+                let desc: EntryDesc = reader.read()?;
+                skip_zero_tail(&mut reader, entry_size - ENTRY_SIZE_VER0)?;
+                take(&desc)?;
+                left -= 1;
             }
         }
         if chain_start != count {

@@ -49,6 +49,26 @@ pub(crate) fn start(pool: Arc<Pool>, crew: Arc<Crew>, role: Role) -> Result {
     })
 }
 
+/// Starts `count` workers of `crew` with `role`, clones of the current worker, which `crew` counts
+/// as members already, and reports to `pool` how many could be started.
+fn start_counted(pool: &Arc<Pool>, crew: &Arc<Crew>, role: Role, count: usize) {
+    let mut started = 0;
+    while started < count && start(pool.clone(), crew.clone(), role).is_ok() {
+        started += 1;
+    }
+    let mut orphans = KVec::new();
+    let failed = count - started;
+    pool.settle(
+        crew,
+        None,
+        started,
+        failed,
+        failed != 0 && role == Role::Standby,
+        &mut orphans,
+    );
+    cancel(orphans);
+}
+
 /// Completes the chains of `orphans`, which no worker is left to run, as cancelled.
 fn cancel(orphans: KVec<Queued>) {
     for queued in orphans {
@@ -74,17 +94,7 @@ fn run(pool: &Arc<Pool>, crew: &Arc<Crew>, own: &identity::Words) -> (bool, usiz
                     // this chain, which may block, as a clone of this worker, which has the
                     // crew's identity (checked after each chain). If it cannot be started, the
                     // crew gets a standby, which starts workers when the crew stalls.
-                    let started = start(pool.clone(), crew.clone(), role).is_ok();
-                    let mut orphans = KVec::new();
-                    pool.settle(
-                        crew,
-                        None,
-                        usize::from(started),
-                        usize::from(!started),
-                        !started && role == Role::Standby,
-                        &mut orphans,
-                    );
-                    cancel(orphans);
+                    start_counted(pool, crew, role, 1);
                 }
                 done = submission.chain_len(chain);
                 let end = submission.run_chain(chain, Runner::Worker, Some(crew.finishing()));
@@ -122,21 +132,16 @@ fn stand_by(pool: &Arc<Pool>, crew: &Arc<Crew>, own: &identity::Words) -> bool {
         }
         match pool.standby(crew) {
             Standby::Start(count) => {
-                let mut orphans = KVec::new();
                 // Its clones would have a changed identity: hand the duty over and leave.
                 if identity::current_words() != *own {
+                    let mut orphans = KVec::new();
                     pool.settle(crew, None, 0, count, true, &mut orphans);
                     cancel(orphans);
                     return false;
                 }
-                let mut started = 0;
-                while started < count && start(pool.clone(), crew.clone(), Role::Runner).is_ok() {
-                    started += 1;
-                }
                 // A start that failed (a signal pending, a limit) is tried again at the next
                 // check.
-                pool.settle(crew, None, started, count - started, false, &mut orphans);
-                cancel(orphans);
+                start_counted(pool, crew, Role::Runner, count);
             }
             Standby::Signal => continue,
             Standby::Exit => return false,
